@@ -1,0 +1,106 @@
+// Counter-based random streams (spec section 7). Every draw is a pure function of
+// (seed, point, replication, year, firm, purpose, draw index): Philox4x32-10 (Random123) keyed by
+// the seed, with everything else in the counter. A stream is created where it is needed, costs
+// nothing to construct, and no two (firm, year, purpose) triples share numbers, so results cannot
+// depend on the order in which firms are visited or on the number of threads.
+#pragma once
+
+#include <Random123/boxmuller.hpp>
+#include <Random123/philox.h>
+#include <Random123/uniform.hpp>
+
+#include <cmath>
+#include <cstdlib>
+#include <cstdint>
+#include <limits>
+
+namespace smesim::model {
+
+// What a stream is used for. Each event has its own purpose, so a parameter change that adds or
+// removes draws in one submodel leaves every other submodel's numbers where they were
+// (spec 9: smooth objective, common random numbers).
+enum class Purpose : std::uint8_t {
+  init_industry = 1, init_size, init_productivity, init_rd, init_manager, init_international,
+  init_keiretsu, init_peers, init_parent,
+  environment, retirement, successor, relocation, shock, production, invitation, referral, search,
+  jetro, training, decision, staff, loan_priority, overseas, learning, accounting, groups, entry,
+  entry_attach, entry_peers, init_tier2, init_shares, init_second, affiliate,
+};
+
+// Identifies one run: the seed and the (point, replication) unit of a sweep.
+struct StreamKey {
+  std::uint64_t seed = 0;
+  std::uint32_t point = 0;
+  std::uint32_t replication = 0;
+};
+
+class Stream {
+ public:
+  using result_type = std::uint32_t;
+  static constexpr result_type min() { return 0; }
+  static constexpr result_type max() { return std::numeric_limits<result_type>::max(); }
+
+  // `subject` is a firm index (or another entity index); `year_offset` counts from the start year
+  // (initialization uses offset 0 with init_* purposes).
+  Stream(const StreamKey& key, std::uint32_t subject, std::uint32_t year_offset, Purpose purpose)
+      : key_{{static_cast<std::uint32_t>(key.seed), static_cast<std::uint32_t>(key.seed >> 32)}},
+        ctr_{{subject, key.replication, key.point,
+              (year_offset & 0xFFu) << 24 | (std::uint32_t(purpose) & 0x3Fu) << 18}} {}
+
+  // Uniform integer in [0, 2^32): the URNG interface, so Boost.Random distributions can use it.
+  result_type operator()() {
+    if (used_ == 4) refill();
+    return block_[used_++];
+  }
+  // Uniform in (0, 1]: never 0, so log(u) is finite.
+  double uniform() {
+    const std::uint64_t hi = (*this)(), lo = (*this)();
+    return r123::u01<double>((hi << 32) | lo);
+  }
+  bool bernoulli(double p) { return p > 0.0 && uniform() <= p; }
+  double normal() {
+    if (has_spare_) {
+      has_spare_ = false;
+      return spare_;
+    }
+    const std::uint64_t a = (std::uint64_t((*this)()) << 32) | (*this)();
+    const std::uint64_t b = (std::uint64_t((*this)()) << 32) | (*this)();
+    const auto z = r123::boxmuller(a, b);
+    spare_ = z.y;
+    has_spare_ = true;
+    return z.x;
+  }
+  // Index in [0, n) with probability proportional to w[i] (n small; w >= 0, sum > 0).
+  template <class W>
+  int categorical(const W& w, int n) {
+    double total = 0;
+    for (int i = 0; i < n; ++i) total += w[i];
+    double u = uniform() * total;
+    for (int i = 0; i < n; ++i) {
+      u -= w[i];
+      if (u <= 0) return i;
+    }
+    return n - 1;
+  }
+  // Uniform integer in [0, n), n > 0 (Lemire's multiply-shift; bias below 2^-32 * n).
+  std::uint32_t below(std::uint32_t n) {
+    return static_cast<std::uint32_t>((std::uint64_t((*this)()) * n) >> 32);
+  }
+
+ private:
+  // Counter word 3: year offset (8 bits) | purpose (6 bits) | block index (18 bits), so one stream
+  // holds 2^20 numbers; no submodel draws more than a few hundred from one stream.
+  void refill() {
+    block_ = r123::Philox4x32{}(ctr_, key_);
+    if ((++ctr_.v[3] & 0x3FFFFu) == 0) std::abort();  // exhausted: a programming error
+    used_ = 0;
+  }
+  r123::Philox4x32::key_type key_;
+  r123::Philox4x32::ctr_type ctr_;
+  r123::Philox4x32::ctr_type block_{};
+  int used_ = 4;
+  bool has_spare_ = false;
+  double spare_ = 0.0;
+};
+
+}  // namespace smesim::model

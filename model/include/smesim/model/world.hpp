@@ -1,0 +1,160 @@
+// One simulated economy and its yearly schedule (spec section 3). World::step() reads like the
+// schedule: one function per line, each defined in the source file named after its submodel.
+#pragma once
+
+#include <array>
+#include <cmath>
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "smesim/model/firms.hpp"
+#include "smesim/model/keiretsu.hpp"
+#include "smesim/model/params.hpp"
+#include "smesim/model/random.hpp"
+#include "smesim/model/table.hpp"
+
+namespace smesim::model {
+
+// How the model runs a loop over firms. The model has no threads: sim/ passes a parallel
+// implementation. Blocks are fixed (grain-sized), so per-block buffers merged in block order give
+// the same result for any number of threads.
+struct Executor {
+  using Body = std::function<void(std::size_t block, std::size_t begin, std::size_t end)>;
+  std::function<void(std::size_t n, std::size_t grain, const Body&)> for_blocks;
+  static Executor serial();
+};
+
+inline constexpr std::size_t kGrain = 2048;  // firms per block of parallel work
+
+enum class Source : std::uint8_t { invitation = 0, referral = 1, search = 2, jetro = 3 };
+enum class Outcome : std::uint8_t { taken = 0, declined = 1, finance = 2, staff = 3, superseded = 4 };
+
+// A candidate move (spec 5.5) and, after step 6, its outcome (spec 5.6).
+struct Candidate {
+  std::int32_t firm;
+  std::int32_t customer;  // inviting customer, or kNoFirm
+  Source source;
+  Mode mode;
+  std::int8_t region;
+  Outcome outcome = Outcome::declined;
+  bool would_take = false;
+  double V = 0.0;
+  double F = 0.0;  // F_mr
+};
+
+// Counts of one year, summed over blocks.
+struct YearCounters {
+  std::array<double, 4> opportunities{};  // by Source
+  std::array<double, 5> decisions{};      // by Outcome
+  double entries = 0, first_moves = 0, first_moves_pulled = 0, relocations = 0;
+  std::array<double, 4> exits{};  // by ExitCause
+  double group_joins = 0, group_leaves = 0;
+  double loans_granted = 0, jetro_enrolled = 0, trained = 0, successions_supported = 0;
+  double spend_loans = 0, spend_jetro = 0, spend_training = 0, spend_succession = 0;
+  void add(const YearCounters& o);
+};
+
+// The economy-wide state of one year (spec 5.1).
+struct Environment {
+  int year = 0;
+  double g_dom = 0, fx = 0, fta = 0;
+  std::array<double, kIndustries> D{}, D_eff{}, D_eff_prev{}, import_share{};
+  std::array<double, kRegions> M{}, adv{}, tau{};
+};
+
+class World {
+ public:
+  World(const Params& params, StreamKey key, Executor exec = Executor::serial());
+
+  // Runs one year (the next after the last stepped one, starting with params.start_year).
+  void step();
+  int year() const { return env_.year; }
+  bool finished() const { return next_year_ > params_.end_year; }
+
+  const Params& params() const { return params_; }
+  const Firms& firms() const { return f_; }
+  const Networks& networks() const { return net_; }
+  const Environment& environment() const { return env_; }
+  const YearCounters& counters() const { return counters_; }
+  const std::vector<Candidate>& decisions() const { return decision_log_; }
+
+  // Observation (spec 8): aggregate values of the year just stepped, in aggregate_names() order.
+  std::vector<double> aggregates() const;
+  static std::vector<std::string> aggregate_names();
+  // Appends one row per firm observed this year (alive, or exited this year).
+  void append_panel(Table& panel) const;
+  void append_decisions(Table& log) const;
+
+  // Submodels, public so tests can drive them one at a time (in schedule order).
+  void initialize();                 // 5.2 (called by the constructor)
+  void begin_year();                 // shifts sales histories, clears the year's flags and counts
+  void update_environment();         // 5.1
+  void update_managers();            // 5.9
+  void relocate_large_firms();       // 5.3
+  void produce();                    // 5.4
+  void collect_opportunities();      // 5.5 (and the JETRO and training levers, 5.11)
+  void decide();                     // 5.6
+  void operate_overseas();           // 5.7
+  void learn();                      // 5.8
+  void account_and_exit();           // 5.10: accounts, employment, R&D, productivity, exit
+  void change_groups();              // 5.10b
+  void enter_firms();                // 5.10: entry
+
+  // Hand-set state for unit tests (kept small on purpose).
+  Firms& mutable_firms() { return f_; }
+  Environment& mutable_environment() { return env_; }
+  Networks& mutable_networks() { return net_; }
+
+  // Pieces of the submodels with closed forms, exposed for unit tests.
+  double fixed_cost_of(std::size_t i, Mode m, int r) const;      // F_mr
+  // V; `cost_factor` scales F_mr (1 - rate_subsidy for a firm eligible for the policy loan).
+  double decision_value(std::size_t i, Mode m, int r, double pull_orders,
+                        double cost_factor = 1.0) const;
+  bool finance_ok(std::size_t i, double F, bool loan_eligible) const;
+  double staff_probability(std::size_t i) const;
+  double relocation_hazard(std::size_t i, int r) const;
+
+ private:
+  Stream stream(std::size_t subject, Purpose p) const {
+    return Stream(key_, static_cast<std::uint32_t>(subject),
+                  static_cast<std::uint32_t>(env_.year - params_.start_year), p);
+  }
+  bool eligible_for_loan(std::size_t i) const;
+  void relocate(std::size_t i, int r, double share, Stream& s, YearCounters& c);
+  void exit_firm(std::size_t i, ExitCause cause, YearCounters& c);
+  // Runs body(i, counters) for every alive firm, blocks possibly in parallel; adds the counts.
+  template <class Body>
+  void for_alive_firms(Body&& body) {
+    const std::size_t blocks = (n() + kGrain - 1) / kGrain;
+    std::vector<YearCounters> counts(blocks);
+    exec_.for_blocks(n(), kGrain, [&](std::size_t b, std::size_t lo, std::size_t hi) {
+      for (std::size_t i = lo; i < hi; ++i)
+        if (f_.alive[i]) body(i, counts[b]);
+    });
+    for (const auto& c : counts) counters_.add(c);
+  }
+  void start_move(std::size_t i, const Candidate& c, double F_effective);
+  void add_firm(std::size_t i, bool entrant);
+  void draw_manager(std::size_t i, Stream& s, double age_min, double age_max);
+  std::size_t n() const { return f_.size(); }
+
+  Params params_;
+  StreamKey key_;
+  Executor exec_;
+  Firms f_;
+  Networks net_;
+  Environment env_;
+  YearCounters counters_;
+  std::vector<std::vector<std::int32_t>> tiers_;  // alive firms by tier, production order
+  std::vector<std::vector<Candidate>> block_candidates_;
+  std::vector<Candidate> decision_log_;
+  std::vector<double> info_snapshot_;
+  double mean_log_rd_ = 0.0;
+  int next_year_ = 0;
+};
+
+inline double sigmoid(double x) { return 1.0 / (1.0 + std::exp(-x)); }
+
+}  // namespace smesim::model

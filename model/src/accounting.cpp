@@ -1,0 +1,109 @@
+// Accounting, employment, R&D, productivity and exit (spec 5.10), group membership changes
+// (5.10b) and entry.
+#include <algorithm>
+#include <cmath>
+
+#include "draws.hpp"
+#include "smesim/model/world.hpp"
+
+namespace smesim::model {
+
+void World::account_and_exit() {
+  const auto& P = params_;
+  const auto& A = P.accounting;
+  for_alive_firms([&](std::size_t i, YearCounters& c) {
+    Stream s = stream(i, Purpose::accounting);
+    const double z_rd = s.normal(), z_a = s.normal();
+    double K = f_.K_dom[i], So = 0.0;
+    for (int r = 0; r < kRegions; ++r) {
+      K += f_.K_abroad[i * kRegions + r];
+      So += f_.So[i * kRegions + r];
+    }
+    // Debt finances the fixed assets that net worth does not (model choice for `interest`).
+    const double profit = P.decisions.margin * f_.Y[i] + P.overseas.affiliate_return * So -
+                          A.fixed_cost * f_.Y_entry[i] - A.interest_rate * std::max(0.0, K - f_.W[i]);
+    f_.W[i] += profit - A.tax * std::max(profit, 0.0);
+    if (f_.Y1[i] > 0.0 && f_.Y[i] > 0.0) {
+      const double growth = f_.Y[i] / f_.Y1[i];
+      const double adjust = std::pow(growth, A.emp_elasticity);
+      f_.L[i] *= adjust;
+      f_.K_dom[i] *= adjust;  // domestic capacity moves with employment
+      if (f_.RD[i] > 0.0) f_.RD[i] *= std::exp(A.xi_rd * std::log(growth) + A.sigma_rd * z_rd);
+    }
+    f_.a[i] += A.innovation * (std::log1p(f_.RD[i]) - mean_log_rd_) + A.drift + A.drift_sd * z_a;
+    f_.da[i] = f_.a[i] - f_.a_start[i];
+    if (f_.W[i] < A.insolvency * f_.Y[i])
+      exit_firm(i, ExitCause::insolvency, c);
+    else if (f_.Y[i] < A.min_sales * f_.Y_entry[i])
+      exit_firm(i, ExitCause::decline, c);
+  });
+  double sum = 0.0;
+  std::size_t count = 0;
+  for (std::size_t i = 0; i < n(); ++i)
+    if (f_.alive[i]) {
+      sum += std::log1p(f_.RD[i]);
+      ++count;
+    }
+  mean_log_rd_ = count ? sum / double(count) : 0.0;
+}
+
+void World::change_groups() {
+  const auto& G = params_.groups;
+  for_alive_firms([&](std::size_t i, YearCounters& c) {
+    Stream s = stream(i, Purpose::groups);
+    const double u = s.uniform();
+    if (f_.D_parent[i]) {
+      if (u < G.p_leave_group) {  // the equity tie to the main customer ends
+        f_.D_parent[i] = 0;
+        f_.B0[i] *= 1.0 - G.leave_order_cut;
+        c.group_leaves += 1;
+      }
+    } else if (f_.L[i] >= G.join_min_L && u < G.p_join_group) {
+      f_.D_parent[i] = 1;
+      c.group_joins += 1;
+    }
+  });
+}
+
+void World::enter_firms() {
+  const auto& P = params_;
+  std::size_t alive = 0;
+  std::array<std::vector<std::int32_t>, kIndustries> by_industry;
+  for (std::size_t i = 0; i < n(); ++i)
+    if (f_.alive[i]) {
+      ++alive;
+      by_industry[f_.industry[i]].push_back(std::int32_t(i));
+    }
+  std::vector<std::int32_t> tier1;
+  for (auto t : net_.tier1)
+    if (f_.alive[t]) tier1.push_back(t);
+  Stream s(key_, 0xFFFFFFFFu, std::uint32_t(env_.year - P.start_year), Purpose::entry);
+  const auto entrants = std::size_t(std::floor(P.accounting.entry_rate * double(alive) + s.uniform()));
+  const std::size_t first = n();
+  f_.resize(first + entrants);
+  for (std::size_t i = first; i < first + entrants; ++i) {
+    add_firm(i, true);
+    Stream sa = stream(i, Purpose::entry_attach);
+    const double u_attach = sa.uniform();
+    if (P.industries[f_.industry[i]].supplier && !tier1.empty() &&
+        u_attach < P.network.entrant_tier2_prob) {
+      const auto c = tier1[sa.below(std::uint32_t(tier1.size()))];
+      const double share = beta_mean(sa, P.network.share_mean, P.network.share_concentration);
+      f_.customer0[i] = c;
+      f_.tier[i] = kTier2;
+      f_.B0[i] = share * f_.Y[i];
+      f_.Ymkt[i] = f_.Y[i] - f_.B0[i];
+      f_.purchases[c] += f_.B0[i];  // part of the customer's purchases from the start
+      ++f_.n_suppliers[c];
+    }
+    f_.Y_keiretsu[i] = f_.B0[i];
+    const auto& peers = by_industry[f_.industry[i]];
+    Stream sp = stream(i, Purpose::entry_peers);
+    for (int d = 0; d < P.network.peer_degree && !peers.empty(); ++d)
+      net_.peer_edges.emplace_back(std::int32_t(i), peers[sp.below(std::uint32_t(peers.size()))]);
+  }
+  counters_.entries += double(entrants);
+  if (entrants > 0) net_.rebuild_peers(n());
+}
+
+}  // namespace smesim::model

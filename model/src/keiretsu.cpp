@@ -1,0 +1,62 @@
+#include "smesim/model/keiretsu.hpp"
+
+#include <boost/graph/adjacency_list.hpp>
+#include <boost/graph/topological_sort.hpp>
+
+#include <algorithm>
+#include <iterator>
+#include <stdexcept>
+
+namespace smesim::model {
+
+void Networks::rebuild_peers(std::size_t n_firms) {
+  std::vector<std::pair<std::int32_t, std::int32_t>> both;
+  both.reserve(2 * peer_edges.size());
+  for (auto [u, v] : peer_edges) {
+    both.emplace_back(u, v);
+    both.emplace_back(v, u);
+  }
+  peers = PeerGraph(boost::edges_are_unsorted_multi_pass, both.begin(), both.end(), n_firms);
+}
+
+std::vector<std::pair<std::int32_t, std::int32_t>> keiretsu_edges(const Firms& f) {
+  std::vector<std::pair<std::int32_t, std::int32_t>> e;
+  for (std::size_t i = 0; i < f.size(); ++i) {
+    if (!f.alive[i]) continue;
+    for (std::int32_t c : {f.customer0[i], f.customer1[i]})
+      if (c != kNoFirm && f.alive[c]) e.emplace_back(std::int32_t(i), c);
+  }
+  return e;
+}
+
+std::vector<int> keiretsu_levels(const Firms& f) {
+  using Graph = boost::adjacency_list<boost::vecS, boost::vecS, boost::directedS>;
+  const auto edges = keiretsu_edges(f);
+  Graph g(f.size());
+  for (auto [s, c] : edges) boost::add_edge(c, s, g);  // customer -> supplier: heads come first
+  std::vector<std::size_t> order;
+  try {
+    boost::topological_sort(g, std::back_inserter(order));
+  } catch (const boost::not_a_dag&) {
+    throw std::logic_error("keiretsu graph has a cycle");
+  }
+  std::vector<int> level(f.size(), 0);
+  for (auto it = order.rbegin(); it != order.rend(); ++it) {  // customers before suppliers
+    for (auto [e, end] = boost::out_edges(*it, g); e != end; ++e) {
+      const auto s = boost::target(*e, g);
+      level[s] = std::max(level[s], level[*it] + 1);
+    }
+  }
+  return level;
+}
+
+bool keiretsu_is_dag(const Firms& f) {
+  try {
+    keiretsu_levels(f);
+    return true;
+  } catch (const std::logic_error&) {
+    return false;
+  }
+}
+
+}  // namespace smesim::model

@@ -1,0 +1,184 @@
+// Observation (spec 8): yearly aggregates, the firm-year panel and the decision log.
+#include <string>
+
+#include "smesim/model/world.hpp"
+
+namespace smesim::model {
+
+namespace {
+const char* const kScalarAggregates[] = {
+    "firms", "smes", "les", "sme_export_share", "sme_fdi_share", "le_fdi_share", "le_export_share",
+    "sme_output_share", "sme_employment_share", "domestic_production", "employment", "affiliates",
+    "affiliates_sme_share", "entries", "exits_insolvency", "exits_succession", "exits_decline",
+    "opportunities_invitation", "opportunities_referral", "opportunities_search",
+    "opportunities_jetro", "decisions_taken", "decisions_declined", "decisions_finance",
+    "decisions_staff", "decisions_superseded", "first_moves", "first_moves_pulled_share",
+    "le_relocations", "group_joins", "group_leaves", "loans_granted", "jetro_enrolled",
+    "firms_trained", "policy_spend", "policy_spend_loans", "policy_spend_jetro",
+    "policy_spend_training", "policy_spend_succession", "fx", "fta_coverage"};
+double share(double num, double den) { return den > 0 ? num / den : 0.0; }
+}  // namespace
+
+std::vector<std::string> World::aggregate_names() {
+  std::vector<std::string> names(std::begin(kScalarAggregates), std::end(kScalarAggregates));
+  for (auto r : kRegionNames) names.push_back("sme_fdi_share_" + std::string(r));
+  for (auto r : kRegionNames) names.push_back("sme_export_share_" + std::string(r));
+  return names;
+}
+
+std::vector<double> World::aggregates() const {
+  double smes = 0, les = 0, sme_exp = 0, sme_fdi = 0, le_fdi = 0, le_exp = 0, Y = 0, Y_sme = 0;
+  double L = 0, L_sme = 0, affiliates = 0, affiliates_sme = 0;
+  std::array<double, kRegions> fdi_r{}, exp_r{};
+  for (std::size_t i = 0; i < n(); ++i) {
+    if (!f_.alive[i]) continue;
+    const bool le = f_.is_le(i, params_);
+    const bool x = f_.any_mode(i, Mode::exporting), d = f_.any_mode(i, Mode::fdi);
+    Y += f_.Y[i];
+    L += f_.L[i];
+    double aff = 0;
+    for (int r = 0; r < kRegions; ++r) aff += f_.mode[i * kRegions + r] == std::uint8_t(Mode::fdi);
+    affiliates += aff;
+    if (le) {
+      les += 1;
+      le_fdi += d;
+      le_exp += x;
+    } else {
+      smes += 1;
+      sme_exp += x;
+      sme_fdi += d;
+      Y_sme += f_.Y[i];
+      L_sme += f_.L[i];
+      affiliates_sme += aff;
+      for (int r = 0; r < kRegions; ++r) {
+        fdi_r[r] += f_.mode[i * kRegions + r] == std::uint8_t(Mode::fdi);
+        exp_r[r] += f_.mode[i * kRegions + r] == std::uint8_t(Mode::exporting);
+      }
+    }
+  }
+  const auto& c = counters_;
+  const double spend = c.spend_loans + c.spend_jetro + c.spend_training + c.spend_succession;
+  std::vector<double> v = {smes + les,
+                           smes,
+                           les,
+                           share(sme_exp, smes),
+                           share(sme_fdi, smes),
+                           share(le_fdi, les),
+                           share(le_exp, les),
+                           share(Y_sme, Y),
+                           share(L_sme, L),
+                           Y,
+                           L,
+                           affiliates,
+                           share(affiliates_sme, affiliates),
+                           c.entries,
+                           c.exits[std::size_t(ExitCause::insolvency)],
+                           c.exits[std::size_t(ExitCause::succession)],
+                           c.exits[std::size_t(ExitCause::decline)],
+                           c.opportunities[0],
+                           c.opportunities[1],
+                           c.opportunities[2],
+                           c.opportunities[3],
+                           c.decisions[std::size_t(Outcome::taken)],
+                           c.decisions[std::size_t(Outcome::declined)],
+                           c.decisions[std::size_t(Outcome::finance)],
+                           c.decisions[std::size_t(Outcome::staff)],
+                           c.decisions[std::size_t(Outcome::superseded)],
+                           c.first_moves,
+                           share(c.first_moves_pulled, c.first_moves),
+                           c.relocations,
+                           c.group_joins,
+                           c.group_leaves,
+                           c.loans_granted,
+                           c.jetro_enrolled,
+                           c.trained,
+                           spend,
+                           c.spend_loans,
+                           c.spend_jetro,
+                           c.spend_training,
+                           c.spend_succession,
+                           env_.fx,
+                           env_.fta};
+  for (int r = 0; r < kRegions; ++r) v.push_back(share(fdi_r[r], smes));
+  for (int r = 0; r < kRegions; ++r) v.push_back(share(exp_r[r], smes));
+  return v;
+}
+
+namespace {
+// Creates the named columns first, then takes pointers: creating a column may move the others.
+std::vector<std::vector<std::int32_t>*> int_columns(Table& t, const std::vector<std::string>& names) {
+  for (const auto& n : names) t.int_column(n);
+  std::vector<std::vector<std::int32_t>*> cols;
+  for (const auto& n : names) cols.push_back(&t.int_column(n));
+  return cols;
+}
+std::vector<std::vector<double>*> real_columns(Table& t, const std::vector<std::string>& names) {
+  for (const auto& n : names) t.real_column(n);
+  std::vector<std::vector<double>*> cols;
+  for (const auto& n : names) cols.push_back(&t.real_column(n));
+  return cols;
+}
+}  // namespace
+
+void World::append_panel(Table& t) const {
+  std::vector<std::string> int_names = {"point", "rep", "year", "firm", "industry", "tier", "D_lf",
+                                        "D_parent", "alive", "exit_cause", "entry_year", "customer",
+                                        "experience_region", "trained"};
+  for (auto r : kRegionNames) int_names.push_back("mode_" + std::string(r));
+  const std::pair<const char*, const std::vector<double>*> scalars[] = {
+      {"L", &f_.L},
+      {"Y", &f_.Y},
+      {"Ymkt", &f_.Ymkt},
+      {"Y_keiretsu", &f_.Y_keiretsu},
+      {"Y_parts", &f_.Y_parts},
+      {"Y_back", &f_.Y_back},
+      {"Y_exports", &f_.Y_exports},
+      {"RD", &f_.RD},
+      {"W", &f_.W},
+      {"K_dom", &f_.K_dom},
+      {"a", &f_.a},
+      {"rho", &f_.rho},
+      {"experience", &f_.experience},
+      {"ell", &f_.ell},
+      {"proactivity", &f_.proactivity},
+      {"age", &f_.age}};
+  const std::pair<const char*, const std::vector<double>*> regional[] = {
+      {"X", &f_.X}, {"So", &f_.So}, {"saj", &f_.saj}, {"suj", &f_.suj}, {"I", &f_.info}};
+  std::vector<std::string> real_names;
+  for (const auto& s : scalars) real_names.push_back(s.first);
+  for (const auto& s : regional)
+    for (auto r : kRegionNames) real_names.push_back(std::string(s.first) + "_" + std::string(r));
+  const auto ic = int_columns(t, int_names);
+  const auto rc = real_columns(t, real_names);
+
+  for (std::size_t i = 0; i < n(); ++i) {
+    if (!f_.alive[i] && f_.exit_year[i] != env_.year) continue;
+    const std::int32_t ints[] = {std::int32_t(key_.point), std::int32_t(key_.replication), env_.year,
+                                 std::int32_t(i), f_.industry[i], f_.tier[i], f_.is_le(i, params_),
+                                 f_.D_parent[i], f_.alive[i], f_.exit_cause[i], f_.entry_year[i],
+                                 f_.customer0[i], f_.experience_region[i], f_.trained[i]};
+    std::size_t k = 0;
+    for (auto v : ints) ic[k++]->push_back(v);
+    for (int r = 0; r < kRegions; ++r) ic[k++]->push_back(f_.mode[i * kRegions + r]);
+    k = 0;
+    for (const auto& s : scalars) rc[k++]->push_back((*s.second)[i]);
+    for (const auto& s : regional)
+      for (int r = 0; r < kRegions; ++r) rc[k++]->push_back((*s.second)[i * kRegions + r]);
+  }
+}
+
+void World::append_decisions(Table& t) const {
+  const auto ic = int_columns(
+      t, {"point", "rep", "year", "firm", "source", "mode", "region", "outcome", "customer"});
+  const auto rc = real_columns(t, {"V", "F"});
+  for (const auto& c : decision_log_) {
+    const std::int32_t ints[] = {std::int32_t(key_.point), std::int32_t(key_.replication), env_.year,
+                                 c.firm, std::int32_t(c.source), std::int32_t(c.mode), c.region,
+                                 std::int32_t(c.outcome), c.customer};
+    for (std::size_t k = 0; k < std::size(ints); ++k) ic[k]->push_back(ints[k]);
+    rc[0]->push_back(c.V);
+    rc[1]->push_back(c.F);
+  }
+}
+
+}  // namespace smesim::model

@@ -1,0 +1,89 @@
+// Domestic production down the keiretsu DAG (spec 5.4): customers before suppliers.
+#include <algorithm>
+#include <cmath>
+
+#include "smesim/model/world.hpp"
+
+namespace smesim::model {
+
+void World::produce() {
+  const auto& P = params_;
+  const auto& Pr = P.production;
+
+  // Import-back of all firms in industry k not replacing their own product takes a share of the
+  // domestic market (m_k), from this year's affiliates over last year's domestic production.
+  std::array<double, kIndustries> back{}, sales{};
+  for (std::size_t i = 0; i < n(); ++i) {
+    if (!f_.alive[i]) continue;
+    const double chi = f_.is_le(i, P) ? Pr.chi_le : Pr.chi_sme;
+    double b = 0.0;
+    for (int r = 0; r < kRegions; ++r) b += f_.saj[i * kRegions + r] * f_.So[i * kRegions + r];
+    back[f_.industry[i]] += (1.0 - chi) * b;
+    sales[f_.industry[i]] += f_.Y1[i];
+  }
+  for (int k = 0; k < kIndustries; ++k) {
+    env_.import_share[k] = sales[k] > 0 ? std::min(1.0, back[k] / sales[k]) : 0.0;
+    env_.D_eff[k] = env_.D[k] * (1.0 - env_.import_share[k]);
+  }
+
+  auto produce_firm = [&](std::size_t i) {
+    Stream s = stream(i, Purpose::production);
+    const double shock = s.normal();
+    double keiretsu = 0.0;
+    for (int slot = 0; slot < 2; ++slot) {
+      const std::int32_t c = slot ? f_.customer1[i] : f_.customer0[i];
+      double& B = slot ? f_.B1[i] : f_.B0[i];
+      if (c == kNoFirm) continue;
+      if (!f_.alive[c] || f_.Y1[c] <= 0.0) {
+        B = 0.0;
+        continue;
+      }
+      // b_ic from last year's orders; parts for the customer's affiliates (Bx) in proportion.
+      const double b = f_.purchases[c] > 0.0 ? B / f_.purchases[c] : 0.0;
+      double abroad = 0.0;
+      for (int r = 0; r < kRegions; ++r)
+        abroad += f_.suj[c * kRegions + r] * Pr.gamma_in * f_.So[c * kRegions + r];
+      B *= f_.Y[c] / f_.Y1[c];  // orders follow the customer's production (already computed)
+      keiretsu += B + Pr.psi * b * abroad;
+    }
+    const int k = f_.industry[i];
+    const double demand = env_.D_eff_prev[k] > 0.0 ? env_.D_eff[k] / env_.D_eff_prev[k] : 0.0;
+    f_.Ymkt[i] *= demand * f_.relocation_cut[i] *
+                  std::exp(Pr.productivity_pass * f_.da[i] + Pr.kappa_rep * f_.first_active[i] +
+                           Pr.sigma_y * shock);
+    f_.first_active[i] = 0;
+    const double chi = f_.is_le(i, params_) ? Pr.chi_le : Pr.chi_sme;
+    const double psi_i = f_.n_suppliers[i] > 0 ? Pr.psi : 0.0;
+    double parts = 0.0, back_i = 0.0, exports = 0.0;
+    for (int r = 0; r < kRegions; ++r) {
+      const std::size_t ir = i * kRegions + r;
+      parts += (1.0 - psi_i) * f_.suj[ir] * Pr.gamma_in * f_.So[ir];
+      back_i += chi * f_.saj[ir] * f_.So[ir];
+      exports += f_.X[ir];
+    }
+    f_.Y_keiretsu[i] = keiretsu;
+    f_.Y_parts[i] = parts;
+    f_.Y_back[i] = back_i;
+    f_.Y_exports[i] = exports;
+    f_.Y[i] = std::max(0.0, keiretsu + f_.Ymkt[i] + exports + parts - back_i);
+  };
+  for (const auto& tier : tiers_)
+    exec_.for_blocks(tier.size(), kGrain, [&](std::size_t, std::size_t lo, std::size_t hi) {
+      for (std::size_t j = lo; j < hi; ++j) produce_firm(std::size_t(tier[j]));
+    });
+
+  // This year's purchases from keiretsu suppliers, for next year's b_ic.
+  std::fill(f_.purchases.begin(), f_.purchases.end(), 0.0);
+  std::fill(f_.n_suppliers.begin(), f_.n_suppliers.end(), 0);
+  for (std::size_t i = 0; i < n(); ++i) {
+    if (!f_.alive[i]) continue;
+    for (int slot = 0; slot < 2; ++slot) {
+      const std::int32_t c = slot ? f_.customer1[i] : f_.customer0[i];
+      if (c == kNoFirm || !f_.alive[c]) continue;
+      f_.purchases[c] += slot ? f_.B1[i] : f_.B0[i];
+      ++f_.n_suppliers[c];
+    }
+  }
+}
+
+}  // namespace smesim::model

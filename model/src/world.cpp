@@ -1,0 +1,69 @@
+// The yearly schedule (spec section 3) and the environment (spec 5.1).
+#include "smesim/model/world.hpp"
+
+#include <cmath>
+
+namespace smesim::model {
+
+void World::step() {
+  env_.year = next_year_;
+  begin_year();
+  update_environment();     // 1
+  update_managers();        // 2
+  relocate_large_firms();   // 3
+  produce();                // 4
+  collect_opportunities();  // 5
+  decide();                 // 6
+  operate_overseas();       // 7
+  learn();                  // 8
+  account_and_exit();       // 9
+  change_groups();          // 9 (5.10b)
+  enter_firms();            // 9
+  ++next_year_;             // 10: the caller observes (aggregates(), append_panel())
+}
+
+void World::begin_year() {
+  counters_ = YearCounters{};
+  decision_log_.clear();
+  tiers_.assign(4, {});
+  for (std::size_t i = 0; i < n(); ++i) {
+    if (!f_.alive[i]) continue;
+    f_.Y3[i] = f_.Y2[i];
+    f_.Y2[i] = f_.Y1[i];
+    f_.Y1[i] = f_.Y[i];
+    f_.a_start[i] = f_.a[i];
+    f_.relocated_mask[i] = 0;
+    f_.relocation_cut[i] = 1.0;
+    tiers_[f_.tier[i]].push_back(std::int32_t(i));
+  }
+}
+
+void World::update_environment() {
+  const auto& P = params_;
+  const int t = env_.year;
+  Stream s(key_, 0xFFFFFFFFu, std::uint32_t(t - P.start_year), Purpose::environment);
+  env_.g_dom = P.paths.g_dom.at(t);
+  env_.fx = P.paths.fx.at(t);
+  env_.fta = P.paths.fta_coverage.at(t);
+  for (int k = 0; k < kIndustries; ++k)
+    env_.D[k] *= std::exp(env_.g_dom + P.industries[k].g_k + P.environment.domestic_noise * s.normal());
+  for (int r = 0; r < kRegions; ++r) {
+    const auto& R = P.regions[r];
+    env_.M[r] *= std::exp(R.g + P.environment.foreign_noise * s.normal());
+    // A strong yen (small fx) makes production abroad relatively cheaper (M05 2, Plaza Accord).
+    env_.adv[r] = 1.0 - R.c * (P.environment.strong_yen_favours_abroad
+                                   ? env_.fx / P.environment.fx_ref
+                                   : P.environment.fx_ref / env_.fx);
+    env_.tau[r] = R.tau * (1.0 - P.environment.fta_tau_cut * env_.fta);
+  }
+  env_.D_eff_prev = env_.D_eff;
+}
+
+void World::exit_firm(std::size_t i, ExitCause cause, YearCounters& c) {
+  f_.alive[i] = 0;
+  f_.exit_cause[i] = std::uint8_t(cause);
+  f_.exit_year[i] = env_.year;
+  c.exits[std::size_t(cause)] += 1;
+}
+
+}  // namespace smesim::model

@@ -1,0 +1,45 @@
+// The results file (HDF5). Layout (docs/file-format.md):
+//   /meta                    attributes: filetype, format_version, smesim_version, git_commit,
+//                            seed, scenario_yaml, resolved_parameters, created_utc, scenario_file
+//   /aggregates/years        int32 [years]
+//   /aggregates/<name>       float64 [points, reps, years]
+//   /panel/<column>          1-D (int32 or float64), chunked and compressed
+//   /decisions/<column>      1-D (int32 or float64), chunked and compressed
+// Written to "<path>.tmp-<pid>" and renamed to <path> only when complete.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "smesim/model/table.hpp"
+
+namespace smesim::sim {
+
+struct ResultsMeta {
+  std::string smesim_version;
+  std::string git_commit;
+  std::uint64_t seed = 0;
+  std::string scenario_file;
+  std::string scenario_yaml;
+  std::string resolved_parameters;
+  std::string created_utc;  // ISO 8601, e.g. 2026-11-25T12:00:00Z
+};
+
+struct Results {
+  ResultsMeta meta;
+  int points = 1, reps = 1;
+  std::vector<int> years;
+  // name -> values in C order [point][rep][year], size points * reps * years.size()
+  std::vector<std::pair<std::string, std::vector<double>>> aggregates;
+  model::Table panel;
+  model::Table decisions;
+};
+
+// Writes atomically (temporary name, then rename). Throws std::runtime_error naming the path on
+// failure and leaves no file behind.
+void write_results(const std::string& path, const Results& results);
+// Reads a file written by write_results (used by tests and by later tools).
+Results read_results(const std::string& path);
+
+}  // namespace smesim::sim

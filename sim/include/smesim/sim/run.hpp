@@ -1,0 +1,32 @@
+// The run engine: replications of one scenario, in parallel, into a Results object.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <optional>
+
+#include "smesim/model/world.hpp"
+#include "smesim/sim/output.hpp"
+#include "smesim/sim/scenario.hpp"
+
+namespace smesim::sim {
+
+struct RunOptions {
+  int threads = 0;                     // 0: all hardware threads
+  std::optional<std::uint64_t> seed;   // overrides the scenario's seed
+  std::optional<int> replications;     // overrides the scenario's replications
+  // Called after each finished replication (from any thread, serialized): done, total.
+  std::function<void(int, int)> progress;
+};
+
+// An Executor that runs blocks on oneTBB's pool; deterministic because blocks are fixed.
+model::Executor tbb_executor();
+
+// Runs every replication of the scenario (point 0) and collects aggregates, the panel and the
+// decision log of the kept replications. Identical output for any number of threads.
+Results run_scenario(const Scenario& scenario, const RunOptions& options);
+
+// Provenance: version, commit, creation time, the scenario as given and resolved.
+ResultsMeta make_meta(const Scenario& scenario, std::uint64_t seed);
+
+}  // namespace smesim::sim
