@@ -275,13 +275,10 @@ TEST(Scenario, YearsMustLieWithinTheHorizon) {
             "[1985, 2030]");
   EXPECT_EQ(e.line(), 1);
   EXPECT_EQ(e.column(), 14);
-  // A default that the new horizon excludes is reported at the key that changed the horizon.
-  e = error_of("name: short\nend_year: 2000\n");
-  EXPECT_EQ(e.message(),
-            "'output.panel_to' = 2002 (default) is out of range: expected a year in [start_year, "
-            "end_year] = [1985, 2000]");
-  EXPECT_EQ(e.line(), 2);
-  EXPECT_EQ(e.column(), 11);
+  // A default that the new horizon excludes is moved into it, not reported.
+  const auto sc = smesim::sim::parse_scenario("name: short\nend_year: 2000\n", "short.yaml");
+  EXPECT_EQ(sc.params.output.panel_from, 1994);
+  EXPECT_EQ(sc.params.output.panel_to, 2000);
   e = error_of("output: {panel_from: 2000, panel_to: 1995}\n");
   EXPECT_EQ(e.message(), "'output.panel_from' = 2000 is after 'output.panel_to' = 1995");
 }

@@ -21,7 +21,8 @@ void World::account_and_exit() {
     }
     // Debt finances the fixed assets that net worth does not (model choice for `interest`).
     const double profit = P.decisions.margin * f_.Y[i] + P.overseas.affiliate_return * So -
-                          A.fixed_cost * f_.Y_entry[i] - A.interest_rate * std::max(0.0, K - f_.W[i]);
+                          A.fixed_cost * f_.Y_entry[i] -
+                          A.interest_rate * std::max(0.0, K - f_.W[i]);
     f_.W[i] += profit - A.tax * std::max(profit, 0.0);
     if (f_.Y1[i] > 0.0 && f_.Y[i] > 0.0) {
       const double growth = f_.Y[i] / f_.Y1[i];
@@ -78,7 +79,8 @@ void World::enter_firms() {
   for (auto t : net_.tier1)
     if (f_.alive[t]) tier1.push_back(t);
   Stream s(key_, 0xFFFFFFFFu, std::uint32_t(env_.year - P.start_year), Purpose::entry);
-  const auto entrants = std::size_t(std::floor(P.accounting.entry_rate * double(alive) + s.uniform()));
+  const auto entrants =
+      std::size_t(std::floor(P.accounting.entry_rate * double(alive) + s.uniform()));
   const std::size_t first = n();
   f_.resize(first + entrants);
   for (std::size_t i = first; i < first + entrants; ++i) {

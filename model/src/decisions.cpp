@@ -27,8 +27,8 @@ double World::decision_value(std::size_t i, Mode m, int r, double pull_orders,
   const double F = cost_factor * fixed_cost_of(i, m, r);
   const double npv = D.H * (fdi ? D.margin_fdi : D.margin_export) * S_hat - F;
   const std::size_t ir = i * kRegions + r;
-  const double U = params_.regions[r].sigma * (1.0 - f_.info[ir]) * std::exp(-0.3 * f_.experience[i]) *
-                   (1.0 + D.kappa_ell * (1.0 - f_.ell[i]));
+  const double U = params_.regions[r].sigma * (1.0 - f_.info[ir]) *
+                   std::exp(-0.3 * f_.experience[i]) * (1.0 + D.kappa_ell * (1.0 - f_.ell[i]));
   const double risk = D.kappa_r * f_.rho[i] * U * F;
   const double decline = f_.Y3[i] > 0.0 ? std::max(0.0, -(Y - f_.Y3[i]) / f_.Y3[i]) : 0.0;
   const double push = D.kappa_p * decline * D.H * profit;
@@ -47,8 +47,8 @@ bool World::finance_ok(std::size_t i, double F, bool with_loan) const {
   double K = f_.K_dom[i];
   for (int r = 0; r < kRegions; ++r) K += f_.K_abroad[i * kRegions + r];
   // Banks lend against fixed assets and see SMEs as risky (CE16 4.1.2.3).
-  const double credit = (f_.is_le(i, params_) ? D.m_bank_le : D.m_bank_sme) * K +
-                        (with_loan ? loans.cap * F : 0.0);
+  const double credit =
+      (f_.is_le(i, params_) ? D.m_bank_le : D.m_bank_sme) * K + (with_loan ? loans.cap * F : 0.0);
   const double cost = F * (1.0 - (with_loan ? loans.rate_subsidy : 0.0));
   return cost <= std::max(f_.W[i], 0.0) * D.own_funds_share + credit;
 }
@@ -117,8 +117,9 @@ void World::collect_opportunities() {
         std::array<double, kRegions> w{};
         for (int r = 0; r < kRegions; ++r)
           if (mode_of(r) != Mode::fdi)
-            w[r] = env_.M[r] * (1.0 + P.opportunities.search_info_weight * f_.info[i * kRegions + r] +
-                                (f_.experience[i] > 0 && f_.experience_region[i] == r ? 1.0 : 0.0));
+            w[r] =
+                env_.M[r] * (1.0 + P.opportunities.search_info_weight * f_.info[i * kRegions + r] +
+                             (f_.experience[i] > 0 && f_.experience_region[i] == r ? 1.0 : 0.0));
         if (std::accumulate(w.begin(), w.end(), 0.0) > 0.0) {
           const int r = ss.categorical(w, kRegions);
           if (mode_of(r) == Mode::none)
@@ -201,8 +202,9 @@ void World::decide() {
       std::size_t best = hi;
       for (std::size_t k = lo; k < hi; ++k) {
         auto& c = cands[k];
-        const double pull =
-            c.source == Source::invitation ? (c.customer == f_.customer0[i] ? f_.B0[i] : f_.B1[i]) : 0.0;
+        const double pull = c.source == Source::invitation
+                                ? (c.customer == f_.customer0[i] ? f_.B0[i] : f_.B1[i])
+                                : 0.0;
         // The manager knows the subsidy programme: it lowers the cost weighed in V.
         const double cost_factor = eligible_for_loan(i) ? 1.0 - P.levers.loans.rate_subsidy : 1.0;
         c.V = decision_value(i, c.mode, c.region, pull, cost_factor);

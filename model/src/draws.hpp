@@ -4,7 +4,6 @@
 
 #include <boost/random/beta_distribution.hpp>
 #include <boost/random/poisson_distribution.hpp>
-
 #include <cmath>
 
 #include "smesim/model/random.hpp"
@@ -29,6 +28,8 @@ inline double truncated_pareto(Stream& s, double lo, double hi, double alpha) {
   const double tail = std::pow(lo / hi, alpha);
   return lo * std::pow(1.0 - u * (1.0 - tail), -1.0 / alpha);
 }
-inline double uniform_between(Stream& s, double lo, double hi) { return lo + (hi - lo) * s.uniform(); }
+inline double uniform_between(Stream& s, double lo, double hi) {
+  return lo + (hi - lo) * s.uniform();
+}
 
 }  // namespace smesim::model

@@ -10,9 +10,11 @@ void Firms::resize(std::size_t n) {
   for (auto* v : {&entry_year, &n_suppliers}) v->resize(n, 0);
   exit_year.resize(n, -1);
   for (auto* v : {&customer0, &customer1}) v->resize(n, kNoFirm);
-  for (auto* v : {&B0, &B1, &purchases, &L, &a, &a_start, &da, &Y, &Y1, &Y2, &Y3, &Y_entry, &Ymkt,
-                  &RD, &W, &K_dom, &Y_keiretsu, &Y_parts, &Y_back, &Y_exports, &overseas_size, &rho,
-                  &experience, &ell, &proactivity, &age})
+  for (auto* v :
+       {&B0,  &B1,         &purchases,  &L,           &a,       &a_start,   &da,
+        &Y,   &Y1,         &Y2,         &Y3,          &Y_entry, &Ymkt,      &RD,
+        &W,   &K_dom,      &Y_keiretsu, &Y_parts,     &Y_back,  &Y_exports, &overseas_size,
+        &rho, &experience, &ell,        &proactivity, &age})
     v->resize(n, 0.0);
   relocation_cut.resize(n, 1.0);
   experience_region.resize(n, -1);

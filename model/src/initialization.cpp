@@ -51,7 +51,8 @@ void World::draw_manager(std::size_t i, Stream& s, double age_min, double age_ma
   f_.age[i] = std::floor(uniform_between(s, age_min, age_max + 1.0));
   f_.experience_region[i] = -1;
   if (f_.experience[i] > 0) {
-    // Experience was gained where foreign demand is, and dictates where the firm looks (CE16 6.1.2).
+    // Experience was gained where foreign demand is, and dictates where the firm looks
+    // (CE16 6.1.2).
     const int r = s.categorical(env_.M, kRegions);
     f_.experience_region[i] = std::int8_t(r);
     double& I = f_.info[i * kRegions + r];
@@ -101,7 +102,8 @@ void World::initialize() {
   next_year_ = P.start_year;
   for (int r = 0; r < kRegions; ++r) {
     env_.M[r] = P.regions[r].M0;
-    env_.tau[r] = P.regions[r].tau * (1.0 - P.environment.fta_tau_cut * P.paths.fta_coverage.at(P.start_year));
+    env_.tau[r] = P.regions[r].tau *
+                  (1.0 - P.environment.fta_tau_cut * P.paths.fta_coverage.at(P.start_year));
   }
   env_.D.fill(1.0);
 
@@ -231,9 +233,8 @@ void World::initialize() {
   for (std::size_t i = 0; i < N; ++i) by_industry[f_.industry[i]].push_back(std::int32_t(i));
   const int half = P.network.peer_degree / 2;
   for (auto& list : by_industry) {
-    std::sort(list.begin(), list.end(), [&](auto x, auto y) {
-      return f_.L[x] != f_.L[y] ? f_.L[x] < f_.L[y] : x < y;
-    });
+    std::sort(list.begin(), list.end(),
+              [&](auto x, auto y) { return f_.L[x] != f_.L[y] ? f_.L[x] < f_.L[y] : x < y; });
     const std::size_t m = list.size();
     if (m < 2) continue;
     for (std::size_t p = 0; p < m; ++p) {

@@ -1,9 +1,8 @@
 #include "smesim/model/keiretsu.hpp"
 
+#include <algorithm>
 #include <boost/graph/adjacency_list.hpp>
 #include <boost/graph/topological_sort.hpp>
-
-#include <algorithm>
 #include <iterator>
 #include <stdexcept>
 

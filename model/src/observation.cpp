@@ -6,16 +6,47 @@
 namespace smesim::model {
 
 namespace {
-const char* const kScalarAggregates[] = {
-    "firms", "smes", "les", "sme_export_share", "sme_fdi_share", "le_fdi_share", "le_export_share",
-    "sme_output_share", "sme_employment_share", "domestic_production", "employment", "affiliates",
-    "affiliates_sme_share", "entries", "exits_insolvency", "exits_succession", "exits_decline",
-    "opportunities_invitation", "opportunities_referral", "opportunities_search",
-    "opportunities_jetro", "decisions_taken", "decisions_declined", "decisions_finance",
-    "decisions_staff", "decisions_superseded", "first_moves", "first_moves_pulled_share",
-    "le_relocations", "group_joins", "group_leaves", "loans_granted", "jetro_enrolled",
-    "firms_trained", "policy_spend", "policy_spend_loans", "policy_spend_jetro",
-    "policy_spend_training", "policy_spend_succession", "fx", "fta_coverage"};
+const char* const kScalarAggregates[] = {"firms",
+                                         "smes",
+                                         "les",
+                                         "sme_export_share",
+                                         "sme_fdi_share",
+                                         "le_fdi_share",
+                                         "le_export_share",
+                                         "sme_output_share",
+                                         "sme_employment_share",
+                                         "domestic_production",
+                                         "employment",
+                                         "affiliates",
+                                         "affiliates_sme_share",
+                                         "entries",
+                                         "exits_insolvency",
+                                         "exits_succession",
+                                         "exits_decline",
+                                         "opportunities_invitation",
+                                         "opportunities_referral",
+                                         "opportunities_search",
+                                         "opportunities_jetro",
+                                         "decisions_taken",
+                                         "decisions_declined",
+                                         "decisions_finance",
+                                         "decisions_staff",
+                                         "decisions_superseded",
+                                         "first_moves",
+                                         "first_moves_pulled_share",
+                                         "le_relocations",
+                                         "group_joins",
+                                         "group_leaves",
+                                         "loans_granted",
+                                         "jetro_enrolled",
+                                         "firms_trained",
+                                         "policy_spend",
+                                         "policy_spend_loans",
+                                         "policy_spend_jetro",
+                                         "policy_spend_training",
+                                         "policy_spend_succession",
+                                         "fx",
+                                         "fta_coverage"};
 double share(double num, double den) { return den > 0 ? num / den : 0.0; }
 }  // namespace
 
@@ -106,7 +137,8 @@ std::vector<double> World::aggregates() const {
 
 namespace {
 // Creates the named columns first, then takes pointers: creating a column may move the others.
-std::vector<std::vector<std::int32_t>*> int_columns(Table& t, const std::vector<std::string>& names) {
+std::vector<std::vector<std::int32_t>*> int_columns(Table& t,
+                                                    const std::vector<std::string>& names) {
   for (const auto& n : names) t.int_column(n);
   std::vector<std::vector<std::int32_t>*> cols;
   for (const auto& n : names) cols.push_back(&t.int_column(n));
@@ -121,9 +153,20 @@ std::vector<std::vector<double>*> real_columns(Table& t, const std::vector<std::
 }  // namespace
 
 void World::append_panel(Table& t) const {
-  std::vector<std::string> int_names = {"point", "rep", "year", "firm", "industry", "tier", "D_lf",
-                                        "D_parent", "alive", "exit_cause", "entry_year", "customer",
-                                        "experience_region", "trained"};
+  std::vector<std::string> int_names = {"point",
+                                        "rep",
+                                        "year",
+                                        "firm",
+                                        "industry",
+                                        "tier",
+                                        "D_lf",
+                                        "D_parent",
+                                        "alive",
+                                        "exit_cause",
+                                        "entry_year",
+                                        "customer",
+                                        "experience_region",
+                                        "trained"};
   for (auto r : kRegionNames) int_names.push_back("mode_" + std::string(r));
   const std::pair<const char*, const std::vector<double>*> scalars[] = {
       {"L", &f_.L},
@@ -153,10 +196,20 @@ void World::append_panel(Table& t) const {
 
   for (std::size_t i = 0; i < n(); ++i) {
     if (!f_.alive[i] && f_.exit_year[i] != env_.year) continue;
-    const std::int32_t ints[] = {std::int32_t(key_.point), std::int32_t(key_.replication), env_.year,
-                                 std::int32_t(i), f_.industry[i], f_.tier[i], f_.is_le(i, params_),
-                                 f_.D_parent[i], f_.alive[i], f_.exit_cause[i], f_.entry_year[i],
-                                 f_.customer0[i], f_.experience_region[i], f_.trained[i]};
+    const std::int32_t ints[] = {std::int32_t(key_.point),
+                                 std::int32_t(key_.replication),
+                                 env_.year,
+                                 std::int32_t(i),
+                                 f_.industry[i],
+                                 f_.tier[i],
+                                 f_.is_le(i, params_),
+                                 f_.D_parent[i],
+                                 f_.alive[i],
+                                 f_.exit_cause[i],
+                                 f_.entry_year[i],
+                                 f_.customer0[i],
+                                 f_.experience_region[i],
+                                 f_.trained[i]};
     std::size_t k = 0;
     for (auto v : ints) ic[k++]->push_back(v);
     for (int r = 0; r < kRegions; ++r) ic[k++]->push_back(f_.mode[i * kRegions + r]);
@@ -172,9 +225,15 @@ void World::append_decisions(Table& t) const {
       t, {"point", "rep", "year", "firm", "source", "mode", "region", "outcome", "customer"});
   const auto rc = real_columns(t, {"V", "F"});
   for (const auto& c : decision_log_) {
-    const std::int32_t ints[] = {std::int32_t(key_.point), std::int32_t(key_.replication), env_.year,
-                                 c.firm, std::int32_t(c.source), std::int32_t(c.mode), c.region,
-                                 std::int32_t(c.outcome), c.customer};
+    const std::int32_t ints[] = {std::int32_t(key_.point),
+                                 std::int32_t(key_.replication),
+                                 env_.year,
+                                 c.firm,
+                                 std::int32_t(c.source),
+                                 std::int32_t(c.mode),
+                                 c.region,
+                                 std::int32_t(c.outcome),
+                                 c.customer};
     for (std::size_t k = 0; k < std::size(ints); ++k) ic[k]->push_back(ints[k]);
     rc[0]->push_back(c.V);
     rc[1]->push_back(c.F);

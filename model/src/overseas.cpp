@@ -25,7 +25,10 @@ void World::operate_overseas() {
         return scale > 0.0 ? std::clamp(1.0 - sales / scale, -1.0, 1.0) : -1.0;
       };
       if (m == Mode::exporting) {
-        if (f_.years_in[ir] > 0) f_.X[ir] *= std::exp(g + (O.export_info * I + O.export_drift) * maturity(f_.X[ir], O.mature_ratio_export) + O.export_noise * z);
+        if (f_.years_in[ir] > 0)
+          f_.X[ir] *= std::exp(
+              g + (O.export_info * I + O.export_drift) * maturity(f_.X[ir], O.mature_ratio_export) +
+              O.export_noise * z);
         // A failed first attempt: the firm leaves r but keeps its experience (CE16 4.2.1).
         if (young && u_fail < O.export_fail * (1.0 - I) * (1.5 - f_.ell[i])) {
           f_.mode[ir] = 0;
@@ -35,7 +38,9 @@ void World::operate_overseas() {
         }
       } else {
         if (f_.years_in[ir] > 0) {
-          f_.So[ir] *= std::exp(g + (O.fdi_info * I + O.fdi_drift) * maturity(f_.So[ir], O.mature_ratio_fdi) + O.fdi_noise * z);
+          f_.So[ir] *= std::exp(
+              g + (O.fdi_info * I + O.fdi_drift) * maturity(f_.So[ir], O.mature_ratio_fdi) +
+              O.fdi_noise * z);
           f_.suj[ir] *= 1.0 - O.suj_decay;  // local procurement grows with age (M05 4)
         }
         if (young && u_fail < O.fdi_fail * (1.0 - I)) {

@@ -301,8 +301,9 @@ std::vector<std::string> check_consistency(const Params& p) {
   double wsum = 0;
   for (const auto& I : p.industries) wsum += I.weight;
   if (!(wsum > 0)) err.push_back("industry weights sum to zero");
-  for (const auto& [name, path] :
-       {std::pair{"g_dom", &p.paths.g_dom}, {"fx", &p.paths.fx}, {"fta_coverage", &p.paths.fta_coverage}}) {
+  for (const auto& [name, path] : {std::pair{"g_dom", &p.paths.g_dom},
+                                   {"fx", &p.paths.fx},
+                                   {"fta_coverage", &p.paths.fta_coverage}}) {
     if (path->points.empty()) err.push_back(std::string("paths.") + name + " has no points");
     for (size_t i = 1; i < path->points.size(); ++i)
       if (path->points[i].first <= path->points[i - 1].first)

@@ -9,8 +9,9 @@ namespace smesim::model {
 
 double World::relocation_hazard(std::size_t i, int r) const {
   const auto& R = params_.relocation;
-  return sigmoid(R.theta0_r + params_.industries[f_.industry[i]].theta0_k + R.theta_c * env_.adv[r] +
-                 R.theta_m * params_.regions[r].g + R.size_elasticity * std::log(f_.L[i] / 1000.0));
+  return sigmoid(R.theta0_r + params_.industries[f_.industry[i]].theta0_k +
+                 R.theta_c * env_.adv[r] + R.theta_m * params_.regions[r].g +
+                 R.size_elasticity * std::log(f_.L[i] / 1000.0));
 }
 
 // Moves `share` of last year's domestic production to an affiliate in r; production lines (and

@@ -46,14 +46,15 @@ void World::update_environment() {
   env_.fx = P.paths.fx.at(t);
   env_.fta = P.paths.fta_coverage.at(t);
   for (int k = 0; k < kIndustries; ++k)
-    env_.D[k] *= std::exp(env_.g_dom + P.industries[k].g_k + P.environment.domestic_noise * s.normal());
+    env_.D[k] *=
+        std::exp(env_.g_dom + P.industries[k].g_k + P.environment.domestic_noise * s.normal());
   for (int r = 0; r < kRegions; ++r) {
     const auto& R = P.regions[r];
     env_.M[r] *= std::exp(R.g + P.environment.foreign_noise * s.normal());
     // A strong yen (small fx) makes production abroad relatively cheaper (M05 2, Plaza Accord).
-    env_.adv[r] = 1.0 - R.c * (P.environment.strong_yen_favours_abroad
-                                   ? env_.fx / P.environment.fx_ref
-                                   : P.environment.fx_ref / env_.fx);
+    env_.adv[r] =
+        1.0 - R.c * (P.environment.strong_yen_favours_abroad ? env_.fx / P.environment.fx_ref
+                                                             : P.environment.fx_ref / env_.fx);
     env_.tau[r] = R.tau * (1.0 - P.environment.fta_tau_cut * env_.fta);
   }
   env_.D_eff_prev = env_.D_eff;

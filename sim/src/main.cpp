@@ -1,7 +1,7 @@
 // The `smesim` command line.
-#include <CLI/CLI.hpp>
 #include <unistd.h>
 
+#include <CLI/CLI.hpp>
 #include <chrono>
 #include <cmath>
 #include <cstdio>
@@ -70,8 +70,9 @@ void check_output_path(const std::string& out) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  CLI::App app{"smesim: an agent-based simulator of Japanese manufacturing SMEs facing a shrinking "
-               "home market and customers moving production abroad"};
+  CLI::App app{
+      "smesim: an agent-based simulator of Japanese manufacturing SMEs facing a shrinking "
+      "home market and customers moving production abroad"};
   app.set_version_flag("--version", std::string("smesim ") + kVersion + " (" + kGitCommit + ")");
   app.require_subcommand(1);
 
@@ -82,8 +83,10 @@ int main(int argc, char** argv) {
   auto* run = app.add_subcommand("run", "Run a scenario and write its results (HDF5)");
   run->add_option("scenario", scenario_path, "Scenario YAML file")->required();
   run->add_option("-o,--output", out_path, "Results file (.h5)")->required();
-  run->add_option("--threads", threads, "Worker threads (default: all cores); results do not "
-                                        "depend on it")->check(CLI::NonNegativeNumber);
+  run->add_option("--threads", threads,
+                  "Worker threads (default: all cores); results do not "
+                  "depend on it")
+      ->check(CLI::NonNegativeNumber);
   auto* seed_opt = run->add_option("--seed", seed, "Override the scenario's seed");
   auto* reps_opt = run->add_option("--reps", reps, "Override the number of replications")
                        ->check(CLI::PositiveNumber);
@@ -121,7 +124,8 @@ int main(int argc, char** argv) {
       };
     const auto results = sim::run_scenario(sc, opt);
     sim::write_results(out_path, results);
-    const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    const double secs =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     if (!quiet) {
       std::cout << "smesim " << kVersion << ": scenario '" << sc.params.name << "' ("
                 << sc.params.population << " firms, " << results.years.front() << "-"

@@ -61,8 +61,8 @@ Results run_scenario(const Scenario& scenario, const RunOptions& options) {
   if (options.seed) p.seed = *options.seed;
   if (options.replications) p.replications = *options.replications;
   const int reps = p.replications;
-  const int threads = options.threads > 0 ? options.threads
-                                          : int(oneapi::tbb::info::default_concurrency());
+  const int threads =
+      options.threads > 0 ? options.threads : int(oneapi::tbb::info::default_concurrency());
   oneapi::tbb::global_control limit(oneapi::tbb::global_control::max_allowed_parallelism,
                                     std::size_t(threads));
   std::vector<RepOutput> outputs(static_cast<std::size_t>(reps));
@@ -90,7 +90,8 @@ Results run_scenario(const Scenario& scenario, const RunOptions& options) {
   for (std::size_t k = 0; k < names.size(); ++k) {
     std::vector<double> v(std::size_t(reps) * Y);
     for (int r = 0; r < reps; ++r)
-      for (std::size_t t = 0; t < Y; ++t) v[std::size_t(r) * Y + t] = outputs[std::size_t(r)].aggregates[t][k];
+      for (std::size_t t = 0; t < Y; ++t)
+        v[std::size_t(r) * Y + t] = outputs[std::size_t(r)].aggregates[t][k];
     res.aggregates.emplace_back(names[k], std::move(v));
   }
   for (auto& o : outputs) {  // replication order: independent of scheduling

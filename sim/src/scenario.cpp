@@ -52,7 +52,7 @@ std::optional<double> parse_real(const std::string& text) {
   const std::string s = sign ? text.substr(1) : text;
   if (inf.count(s)) return text[0] == '-' ? -HUGE_VAL : HUGE_VAL;
   if (nan.count(s) && !sign) return std::numeric_limits<double>::quiet_NaN();
-  // from_chars alone would also take "inf", "nan" and "0x1p3"; YAML numbers use only these.
+  // Only digits, dots, exponents and signs: from_chars alone would also take "inf" and "nan".
   if (s.empty() || s.find_first_not_of("0123456789.eE+-") != std::string::npos || s[0] == '+' ||
       s[0] == '-')
     return std::nullopt;
@@ -456,11 +456,16 @@ class Parser {
            "'end_year' = " + std::to_string(b) + " is before 'start_year' = " + std::to_string(a));
     const std::string horizon = " is out of range: expected a year in [start_year, end_year] = [" +
                                 std::to_string(a) + ", " + std::to_string(b) + "]";
-    auto year = [&](const std::string& key, int y) {
+    // A year the user gave must lie in the horizon; a default is moved into it (a short run
+    // keeps the panel years it has instead of failing on a default it never wrote).
+    auto year = [&](const std::string& key, int& y) {
       if (y >= a && y <= b) return;
-      const bool given = given_.count(key) > 0;
+      if (given_.count(key) == 0) {
+        y = std::clamp(y, a, b);
+        return;
+      }
       fail(where({key, "end_year", "start_year"}), key,
-           "'" + key + "' = " + std::to_string(y) + (given ? "" : " (default)") + horizon);
+           "'" + key + "' = " + std::to_string(y) + horizon);
     };
     year("burn_in_end", p_.burn_in_end);
     year("output.panel_from", p_.output.panel_from);

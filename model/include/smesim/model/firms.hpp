@@ -21,7 +21,7 @@ struct Firms {
   std::vector<std::int32_t> entry_year, exit_year;
   std::vector<std::int32_t> customer0, customer1;  // keiretsu customers (main, second) or kNoFirm
   std::vector<double> B0, B1;                      // orders from customer0/1 this year (B[c])
-  std::vector<double> purchases;     // P_c: purchases from keiretsu suppliers, last year
+  std::vector<double> purchases;          // P_c: purchases from keiretsu suppliers, last year
   std::vector<std::int32_t> n_suppliers;  // alive keiretsu suppliers (psi = 0 when none)
 
   // Production and accounts.
@@ -41,8 +41,8 @@ struct Firms {
   std::vector<std::int8_t> experience_region;  // -1 when none
 
   // Flags.
-  std::vector<std::uint8_t> relocated_mask;    // bit r: relocated to r this year (LEs)
-  std::vector<std::uint8_t> first_active;      // became active abroad last year (dI of spec 5.4)
+  std::vector<std::uint8_t> relocated_mask;  // bit r: relocated to r this year (LEs)
+  std::vector<std::uint8_t> first_active;    // became active abroad last year (dI of spec 5.4)
   std::vector<std::uint8_t> ever_international, trained;
 
   std::size_t size() const { return alive.size(); }

@@ -2,7 +2,6 @@
 #pragma once
 
 #include <boost/graph/compressed_sparse_row_graph.hpp>
-
 #include <cstdint>
 #include <utility>
 #include <vector>

@@ -18,10 +18,16 @@ enum class Region : std::uint8_t { north_america, europe, nies, asean, china, ot
 inline constexpr std::array<std::string_view, kRegions> kRegionNames = {
     "north_america", "europe", "nies", "asean", "china", "others"};
 
-inline constexpr std::array<std::string_view, kIndustries> kIndustryNames = {
-    "food",       "textiles_apparel",  "chemicals",           "ceramics",
-    "metals",     "metal_products",    "general_machinery",   "electrical_machinery",
-    "transport_machinery", "precision"};
+inline constexpr std::array<std::string_view, kIndustries> kIndustryNames = {"food",
+                                                                             "textiles_apparel",
+                                                                             "chemicals",
+                                                                             "ceramics",
+                                                                             "metals",
+                                                                             "metal_products",
+                                                                             "general_machinery",
+                                                                             "electrical_machinery",
+                                                                             "transport_machinery",
+                                                                             "precision"};
 
 // Per-region scenario data (spec 2.1).
 struct RegionParams {
@@ -36,13 +42,13 @@ struct RegionParams {
 
 // Per-industry data (spec 2.2).
 struct IndustryParams {
-  double weight = 0.1;      // share of firms at initialization
-  double g_k = 0.0;         // domestic demand trend
-  double theta0_k = 0.0;    // relocation propensity of its large firms
-  bool assembler = false;   // large firms may head keiretsu
-  bool supplier = false;    // its SMEs may be keiretsu suppliers (spec 5.2)
-  double y_k = 30.0;        // output per employee at a = 0 (cal)
-  double alpha_size = 1.15; // Pareto tail of firm size (model choice: per industry, spec 2.2)
+  double weight = 0.1;       // share of firms at initialization
+  double g_k = 0.0;          // domestic demand trend
+  double theta0_k = 0.0;     // relocation propensity of its large firms
+  bool assembler = false;    // large firms may head keiretsu
+  bool supplier = false;     // its SMEs may be keiretsu suppliers (spec 5.2)
+  double y_k = 30.0;         // output per employee at a = 0 (cal)
+  double alpha_size = 1.15;  // Pareto tail of firm size (model choice: per industry, spec 2.2)
 };
 
 // A piecewise path over years: linear interpolation, or a step function (value holds until the
@@ -73,8 +79,8 @@ struct FirmInitParams {
   double init_export_share_sme = 0.01;  // SMEs exporting in the start year
   double init_export_share_le = 0.3;    // LEs exporting in the start year (model choice)
   double init_fdi_share_le = 0.2;
-  double init_fdi_share_sme = 0.002;    // model choice: a few SMEs own affiliates in 1985
-  double share_concentration = 8.0;     // Beta concentration for saj, suj
+  double init_fdi_share_sme = 0.002;  // model choice: a few SMEs own affiliates in 1985
+  double share_concentration = 8.0;   // Beta concentration for saj, suj
 };
 
 struct ManagerParams {
@@ -99,7 +105,8 @@ struct NetworkParams {
   double parent_prob_tier1 = 0.25, parent_prob_le = 0.2;
   int peer_degree = 4;
   double peer_rewire = 0.1;
-  double entrant_tier2_prob = 0.1;  // model choice: entrants of supplier industries attach as tier 2
+  double entrant_tier2_prob =
+      0.1;  // model choice: entrants of supplier industries attach as tier 2
 };
 
 struct EnvironmentParams {
@@ -114,14 +121,14 @@ struct EnvironmentParams {
 struct RelocationParams {
   double theta0_r = -4.5;  // (cal)
   double theta_c = 3.0, theta_m = 10.0, size_elasticity = 0.5;
-  double phi = 0.15;       // (cal)
-  double p_invite = 0.3;   // (cal)
+  double phi = 0.15;      // (cal)
+  double p_invite = 0.3;  // (cal)
 };
 
 struct ProductionParams {
   double psi = 0.5, gamma_in = 0.6;
-  double kappa_rep = 0.03;  // (cal)
-  double sigma_y = 0.12;    // (cal)
+  double kappa_rep = 0.03;             // (cal)
+  double sigma_y = 0.12;               // (cal)
   double chi_sme = 0.3, chi_le = 0.3;  // (cal)
   double productivity_pass = 0.5;
 };
@@ -140,11 +147,11 @@ struct DecisionParams {
   double margin_export = 0.05, margin_fdi = 0.07;
   double F_export = 20.0, F_fdi = 300.0;
   double kappa_ell = 1.0;
-  double kappa_r = 2.0;     // (cal)
-  double kappa_p = 3.0;     // (cal)
+  double kappa_r = 2.0;  // (cal)
+  double kappa_p = 3.0;  // (cal)
   double kappa_pull = 1.0;
   double beta_v = 1.0;
-  double beta_0 = -3.0;     // (cal)
+  double beta_0 = -3.0;  // (cal)
   double m_bank_sme = 0.5, m_bank_le = 1.5;
   double own_funds_share = 0.5;
   double staff_const = -1.1, staff_ell = 2.0, staff_size = 0.3;
@@ -183,8 +190,8 @@ struct GroupParams {
 };
 
 struct LoansLever {
-  double cap = 0.0;            // policy loan ceiling, multiple of F
-  double rate_subsidy = 0.0;   // share of F covered by the interest subsidy
+  double cap = 0.0;           // policy loan ceiling, multiple of F
+  double rate_subsidy = 0.0;  // share of F covered by the interest subsidy
   bool sme_only = true;
   double budget_per_year = 1e300;  // subsidy budget (million yen); default unlimited
   bool active() const { return cap > 0.0 || rate_subsidy > 0.0; }
@@ -217,7 +224,7 @@ struct Paths {
 };
 
 struct OutputParams {
-  std::vector<int> panel_reps = {0};  // replications whose firm panel is kept
+  std::vector<int> panel_reps = {0};       // replications whose firm panel is kept
   int panel_from = 1994, panel_to = 2002;  // panel years kept (default: calibration window)
   bool decisions = true;                   // keep the decision log (same reps as the panel)
 };
@@ -259,8 +266,8 @@ struct ParamRef {
   enum class Kind : std::uint8_t { real, integer, boolean };
   std::string path;
   Kind kind;
-  void* ptr;          // double*, int* or bool*
-  double lo, hi;      // closed admissible range (ignored for booleans)
+  void* ptr;      // double*, int* or bool*
+  double lo, hi;  // closed admissible range (ignored for booleans)
   std::string_view meaning;
 };
 

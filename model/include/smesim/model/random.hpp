@@ -5,13 +5,13 @@
 // depend on the order in which firms are visited or on the number of threads.
 #pragma once
 
-#include <Random123/boxmuller.hpp>
 #include <Random123/philox.h>
-#include <Random123/uniform.hpp>
 
+#include <Random123/boxmuller.hpp>
+#include <Random123/uniform.hpp>
 #include <cmath>
-#include <cstdlib>
 #include <cstdint>
+#include <cstdlib>
 #include <limits>
 
 namespace smesim::model {
@@ -20,11 +20,40 @@ namespace smesim::model {
 // removes draws in one submodel leaves every other submodel's numbers where they were
 // (spec 9: smooth objective, common random numbers).
 enum class Purpose : std::uint8_t {
-  init_industry = 1, init_size, init_productivity, init_rd, init_manager, init_international,
-  init_keiretsu, init_peers, init_parent,
-  environment, retirement, successor, relocation, shock, production, invitation, referral, search,
-  jetro, training, decision, staff, loan_priority, overseas, learning, accounting, groups, entry,
-  entry_attach, entry_peers, init_tier2, init_shares, init_second, affiliate,
+  init_industry = 1,
+  init_size,
+  init_productivity,
+  init_rd,
+  init_manager,
+  init_international,
+  init_keiretsu,
+  init_peers,
+  init_parent,
+  environment,
+  retirement,
+  successor,
+  relocation,
+  shock,
+  production,
+  invitation,
+  referral,
+  search,
+  jetro,
+  training,
+  decision,
+  staff,
+  loan_priority,
+  overseas,
+  learning,
+  accounting,
+  groups,
+  entry,
+  entry_attach,
+  entry_peers,
+  init_tier2,
+  init_shares,
+  init_second,
+  affiliate,
 };
 
 // Identifies one run: the seed and the (point, replication) unit of a sweep.

@@ -29,7 +29,13 @@ struct Executor {
 inline constexpr std::size_t kGrain = 2048;  // firms per block of parallel work
 
 enum class Source : std::uint8_t { invitation = 0, referral = 1, search = 2, jetro = 3 };
-enum class Outcome : std::uint8_t { taken = 0, declined = 1, finance = 2, staff = 3, superseded = 4 };
+enum class Outcome : std::uint8_t {
+  taken = 0,
+  declined = 1,
+  finance = 2,
+  staff = 3,
+  superseded = 4
+};
 
 // A candidate move (spec 5.5) and, after step 6, its outcome (spec 5.6).
 struct Candidate {
@@ -88,19 +94,19 @@ class World {
   void append_decisions(Table& log) const;
 
   // Submodels, public so tests can drive them one at a time (in schedule order).
-  void initialize();                 // 5.2 (called by the constructor)
-  void begin_year();                 // shifts sales histories, clears the year's flags and counts
-  void update_environment();         // 5.1
-  void update_managers();            // 5.9
-  void relocate_large_firms();       // 5.3
-  void produce();                    // 5.4
-  void collect_opportunities();      // 5.5 (and the JETRO and training levers, 5.11)
-  void decide();                     // 5.6
-  void operate_overseas();           // 5.7
-  void learn();                      // 5.8
-  void account_and_exit();           // 5.10: accounts, employment, R&D, productivity, exit
-  void change_groups();              // 5.10b
-  void enter_firms();                // 5.10: entry
+  void initialize();             // 5.2 (called by the constructor)
+  void begin_year();             // shifts sales histories, clears the year's flags and counts
+  void update_environment();     // 5.1
+  void update_managers();        // 5.9
+  void relocate_large_firms();   // 5.3
+  void produce();                // 5.4
+  void collect_opportunities();  // 5.5 (and the JETRO and training levers, 5.11)
+  void decide();                 // 5.6
+  void operate_overseas();       // 5.7
+  void learn();                  // 5.8
+  void account_and_exit();       // 5.10: accounts, employment, R&D, productivity, exit
+  void change_groups();          // 5.10b
+  void enter_firms();            // 5.10: entry
 
   // Hand-set state for unit tests (kept small on purpose).
   Firms& mutable_firms() { return f_; }
@@ -108,7 +114,7 @@ class World {
   Networks& mutable_networks() { return net_; }
 
   // Pieces of the submodels with closed forms, exposed for unit tests.
-  double fixed_cost_of(std::size_t i, Mode m, int r) const;      // F_mr
+  double fixed_cost_of(std::size_t i, Mode m, int r) const;  // F_mr
   // V; `cost_factor` scales F_mr (1 - rate_subsidy for a firm eligible for the policy loan).
   double decision_value(std::size_t i, Mode m, int r, double pull_orders,
                         double cost_factor = 1.0) const;

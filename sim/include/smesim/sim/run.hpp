@@ -12,9 +12,9 @@
 namespace smesim::sim {
 
 struct RunOptions {
-  int threads = 0;                     // 0: all hardware threads
-  std::optional<std::uint64_t> seed;   // overrides the scenario's seed
-  std::optional<int> replications;     // overrides the scenario's replications
+  int threads = 0;                    // 0: all hardware threads
+  std::optional<std::uint64_t> seed;  // overrides the scenario's seed
+  std::optional<int> replications;    // overrides the scenario's replications
   // Called after each finished replication (from any thread, serialized): done, total.
   std::function<void(int, int)> progress;
 };

@@ -16,8 +16,8 @@ class ScenarioError : public std::runtime_error {
   ScenarioError(std::string file, int line, int column, std::string key, std::string message,
                 std::string full);
   const std::string& file() const { return file_; }
-  int line() const { return line_; }      // 1-based; 0 when unknown (e.g. missing file)
-  int column() const { return column_; }  // 1-based; 0 when unknown
+  int line() const { return line_; }               // 1-based; 0 when unknown (e.g. missing file)
+  int column() const { return column_; }           // 1-based; 0 when unknown
   const std::string& key() const { return key_; }  // dotted key path, may be empty
   const std::string& message() const { return message_; }
 
