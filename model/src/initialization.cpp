@@ -76,7 +76,11 @@ void World::add_firm(std::size_t i, bool entrant) {
   f_.tier[i] = kTierIndependent;
   f_.entry_year[i] = entrant ? env_.year : P.start_year;
   f_.L[i] = truncated_pareto(s, P.firms.L_min, L_hi, ind.alpha_size);
-  f_.a[i] = P.firms.a_size_slope * std::log(f_.L[i] / P.firms.L_min) + P.firms.a_sd * s.normal();
+  // Entrants start from today's technology: the productivity drift incumbents have had since the
+  // start year (docs/model.md).
+  const double vintage = entrant ? P.accounting.drift * double(env_.year - P.start_year) : 0.0;
+  f_.a[i] = vintage + P.firms.a_size_slope * std::log(f_.L[i] / P.firms.L_min) +
+            P.firms.a_sd * s.normal();
   f_.a_start[i] = f_.a[i];
   const double Y = f_.L[i] * ind.y_k * std::exp(f_.a[i]);
   const bool le = f_.L[i] > P.firms.le_threshold;

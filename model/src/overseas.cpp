@@ -19,15 +19,17 @@ void World::operate_overseas() {
       if (m == Mode::none) continue;
       const double I = f_.info[ir], g = P.regions[r].g;
       const bool young = f_.years_in[ir] < O.fail_years;
-      // Learning premium, fading (and reversing) as the channel reaches its mature size.
-      auto maturity = [&](double sales, double ratio) {
+      // The learning premium fades as the channel reaches its mature size, and reverses above
+      // it; a negative premium (little information) always applies in full.
+      auto growth = [&](double premium, double sales, double ratio) {
         const double scale = ratio * f_.Y[i];
-        return scale > 0.0 ? std::clamp(1.0 - sales / scale, -1.0, 1.0) : -1.0;
+        const double maturity = scale > 0.0 ? std::clamp(1.0 - sales / scale, -1.0, 1.0) : -1.0;
+        return premium > 0.0 ? premium * maturity : premium;
       };
       if (m == Mode::exporting) {
         if (f_.years_in[ir] > 0)
           f_.X[ir] *= std::exp(
-              g + (O.export_info * I + O.export_drift) * maturity(f_.X[ir], O.mature_ratio_export) +
+              g + growth(O.export_info * I + O.export_drift, f_.X[ir], O.mature_ratio_export) +
               O.export_noise * z);
         // A failed first attempt: the firm leaves r but keeps its experience (CE16 4.2.1).
         if (young && u_fail < O.export_fail * (1.0 - I) * (1.5 - f_.ell[i])) {
@@ -38,9 +40,9 @@ void World::operate_overseas() {
         }
       } else {
         if (f_.years_in[ir] > 0) {
-          f_.So[ir] *= std::exp(
-              g + (O.fdi_info * I + O.fdi_drift) * maturity(f_.So[ir], O.mature_ratio_fdi) +
-              O.fdi_noise * z);
+          f_.So[ir] *=
+              std::exp(g + growth(O.fdi_info * I + O.fdi_drift, f_.So[ir], O.mature_ratio_fdi) +
+                       O.fdi_noise * z);
           f_.suj[ir] *= 1.0 - O.suj_decay;  // local procurement grows with age (M05 4)
         }
         if (young && u_fail < O.fdi_fail * (1.0 - I)) {
