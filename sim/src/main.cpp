@@ -1,142 +1,37 @@
-// The `smesim` command line.
-#include <unistd.h>
-
+// The `smesim` command line: each subcommand is registered by the file that implements it.
 #include <CLI/CLI.hpp>
-#include <chrono>
-#include <cmath>
-#include <cstdio>
-#include <filesystem>
-#include <fstream>
 #include <iostream>
 
-#include "smesim/sim/output.hpp"
-#include "smesim/sim/run.hpp"
+#include "smesim/sim/commands.hpp"
 #include "smesim/sim/scenario.hpp"
 #include "smesim/version.hpp"
 
-namespace fs = std::filesystem;
-using namespace smesim;
-
-namespace {
-
-constexpr int kExitRuntime = 1;  // I/O or internal failure
-constexpr int kExitInput = 2;    // bad scenario or command line
-
-// The value of aggregate `name` in year index t, averaged over replications.
-double mean_over_reps(const sim::Results& r, const std::string& name, std::size_t t) {
-  for (const auto& [n, v] : r.aggregates)
-    if (n == name) {
-      double s = 0;
-      for (int k = 0; k < r.reps; ++k) s += v[std::size_t(k) * r.years.size() + t];
-      return s / r.reps;
-    }
-  return std::nan("");
-}
-
-void print_summary(const sim::Results& r, std::ostream& os) {
-  os << "\n  year     SMEs  SME exporting  SME with FDI  domestic production  exits\n"
-     << "                     (share)       (share)       (trillion yen)     (firms)\n";
-  const int first = r.years.front(), last = r.years.back();
-  std::vector<int> show = {first};
-  for (int y : {1995, 2002, 2010, 2020})
-    if (y > first && y < last) show.push_back(y);
-  if (last != first) show.push_back(last);
-  for (int y : show) {
-    const auto t = std::size_t(y - first);
-    const double exits = mean_over_reps(r, "exits_insolvency", t) +
-                         mean_over_reps(r, "exits_succession", t) +
-                         mean_over_reps(r, "exits_decline", t);
-    char line[160];
-    std::snprintf(line, sizeof line, "  %4d %8.0f %14.3f %13.3f %20.2f %7.0f\n", y,
-                  mean_over_reps(r, "smes", t), mean_over_reps(r, "sme_export_share", t),
-                  mean_over_reps(r, "sme_fdi_share", t),
-                  mean_over_reps(r, "domestic_production", t) / 1e6, exits);
-    os << line;
-  }
-  if (r.reps > 1) os << "  (means over " << r.reps << " replications)\n";
-}
-
-// Fails early, before any work, when the output cannot be written there.
-void check_output_path(const std::string& out) {
-  const fs::path dir = fs::absolute(fs::path(out)).parent_path();
-  if (!fs::is_directory(dir))
-    throw std::runtime_error("cannot write '" + out + "': directory '" + dir.string() +
-                             "' does not exist");
-  if (::access(dir.c_str(), W_OK) != 0)
-    throw std::runtime_error("cannot write '" + out + "': directory '" + dir.string() +
-                             "' is not writable");
-}
-
-}  // namespace
-
 int main(int argc, char** argv) {
+  using namespace smesim;
+  constexpr int kExitRuntime = 1;  // I/O or internal failure
+  constexpr int kExitInput = 2;    // bad scenario, input file or command line
   CLI::App app{
       "smesim: an agent-based simulator of Japanese manufacturing SMEs facing a shrinking "
       "home market and customers moving production abroad"};
   app.set_version_flag("--version", std::string("smesim ") + kVersion + " (" + kGitCommit + ")");
   app.require_subcommand(1);
-
-  std::string scenario_path, out_path;
-  int threads = 0, reps = 0;
-  std::uint64_t seed = 0;
-  bool quiet = false;
-  auto* run = app.add_subcommand("run", "Run a scenario and write its results (HDF5)");
-  run->add_option("scenario", scenario_path, "Scenario YAML file")->required();
-  run->add_option("-o,--output", out_path, "Results file (.h5)")->required();
-  run->add_option("--threads", threads,
-                  "Worker threads (default: all cores); results do not "
-                  "depend on it")
-      ->check(CLI::NonNegativeNumber);
-  auto* seed_opt = run->add_option("--seed", seed, "Override the scenario's seed");
-  auto* reps_opt = run->add_option("--reps", reps, "Override the number of replications")
-                       ->check(CLI::PositiveNumber);
-  run->add_flag("-q,--quiet", quiet, "Print nothing but errors");
-
-  std::string validate_path;
-  auto* validate = app.add_subcommand("validate", "Check a scenario file without running it");
-  validate->add_option("scenario", validate_path, "Scenario YAML file")->required();
-
+  sim::Action action;
+  sim::add_run_commands(app, action);
+  sim::add_sweep_commands(app, action);
+  sim::add_analysis_commands(app, action);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
     const int code = app.exit(e);
     return code == 0 ? 0 : kExitInput;
   }
-
   try {
-    if (*validate) {
-      const auto sc = sim::load_scenario(validate_path);
-      std::cout << validate_path << ": ok (" << sc.params.population << " firms, "
-                << sc.params.start_year << "-" << sc.params.end_year << ", "
-                << sc.params.replications << " replication(s))\n";
-      return 0;
-    }
-    const auto sc = sim::load_scenario(scenario_path);
-    check_output_path(out_path);
-    sim::RunOptions opt;
-    opt.threads = threads;
-    if (*seed_opt) opt.seed = seed;
-    if (*reps_opt) opt.replications = reps;
-    const auto t0 = std::chrono::steady_clock::now();
-    if (!quiet)
-      opt.progress = [](int done, int total) {
-        if (total > 1) std::cerr << "  replication " << done << "/" << total << " done\n";
-      };
-    const auto results = sim::run_scenario(sc, opt);
-    sim::write_results(out_path, results);
-    const double secs =
-        std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-    if (!quiet) {
-      std::cout << "smesim " << kVersion << ": scenario '" << sc.params.name << "' ("
-                << sc.params.population << " firms, " << results.years.front() << "-"
-                << results.years.back() << ", seed " << results.meta.seed << ", " << results.reps
-                << " replication(s)) in " << std::fixed << std::setprecision(2) << secs << " s\n";
-      print_summary(results, std::cout);
-      std::cout << "\nResults: " << fs::absolute(out_path).string() << "\n";
-    }
-    return 0;
+    return action ? action() : kExitInput;
   } catch (const sim::ScenarioError& e) {
     std::cerr << e.what() << "\n";
+    return kExitInput;
+  } catch (const sim::InputError& e) {
+    std::cerr << "smesim: error: " << e.what() << "\n";
     return kExitInput;
   } catch (const std::exception& e) {
     std::cerr << "smesim: error: " << e.what() << "\n";

@@ -1,0 +1,133 @@
+// `smesim run` and `smesim validate`.
+#include <unistd.h>
+
+#include <CLI/CLI.hpp>
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <filesystem>
+#include <iomanip>
+#include <iostream>
+#include <memory>
+
+#include "smesim/sim/commands.hpp"
+#include "smesim/sim/output.hpp"
+#include "smesim/sim/run.hpp"
+#include "smesim/sim/scenario.hpp"
+#include "smesim/version.hpp"
+
+namespace fs = std::filesystem;
+
+namespace smesim::sim {
+
+namespace {
+
+// The value of aggregate `name` in year index t, averaged over replications.
+double mean_over_reps(const Results& r, const std::string& name, std::size_t t) {
+  for (const auto& [n, v] : r.aggregates)
+    if (n == name) {
+      double s = 0;
+      for (int k = 0; k < r.reps; ++k) s += v[std::size_t(k) * r.years.size() + t];
+      return s / r.reps;
+    }
+  return std::nan("");
+}
+
+void print_summary(const Results& r, std::ostream& os) {
+  os << "\n  year     SMEs  SME exporting  SME with FDI  domestic production  exits\n"
+     << "                     (share)       (share)       (trillion yen)     (firms)\n";
+  const int first = r.years.front(), last = r.years.back();
+  std::vector<int> show = {first};
+  for (int y : {1995, 2002, 2010, 2020})
+    if (y > first && y < last) show.push_back(y);
+  if (last != first) show.push_back(last);
+  for (int y : show) {
+    const auto t = std::size_t(y - first);
+    const double exits = mean_over_reps(r, "exits_insolvency", t) +
+                         mean_over_reps(r, "exits_succession", t) +
+                         mean_over_reps(r, "exits_decline", t);
+    char line[160];
+    std::snprintf(line, sizeof line, "  %4d %8.0f %14.3f %13.3f %20.2f %7.0f\n", y,
+                  mean_over_reps(r, "smes", t), mean_over_reps(r, "sme_export_share", t),
+                  mean_over_reps(r, "sme_fdi_share", t),
+                  mean_over_reps(r, "domestic_production", t) / 1e6, exits);
+    os << line;
+  }
+  if (r.reps > 1) os << "  (means over " << r.reps << " replications)\n";
+}
+
+}  // namespace
+
+// Fails early, before any work, when the output cannot be written there.
+void check_output_path(const std::string& out) {
+  const fs::path dir = fs::absolute(fs::path(out)).parent_path();
+  if (!fs::is_directory(dir))
+    throw std::runtime_error("cannot write '" + out + "': directory '" + dir.string() +
+                             "' does not exist");
+  if (::access(dir.c_str(), W_OK) != 0)
+    throw std::runtime_error("cannot write '" + out + "': directory '" + dir.string() +
+                             "' is not writable");
+}
+
+void add_run_commands(CLI::App& app, Action& action) {
+  struct RunArgs {
+    std::string scenario, out;
+    int threads = 0, reps = 0;
+    std::uint64_t seed = 0;
+    bool quiet = false;
+  };
+  auto a = std::make_shared<RunArgs>();
+  auto* run = app.add_subcommand("run", "Run a scenario and write its results (HDF5)");
+  run->add_option("scenario", a->scenario, "Scenario YAML file")->required();
+  run->add_option("-o,--output", a->out, "Results file (.h5)")->required();
+  run->add_option("--threads", a->threads,
+                  "Worker threads (default: all cores); results do not depend on it")
+      ->check(CLI::NonNegativeNumber);
+  auto* seed_opt = run->add_option("--seed", a->seed, "Override the scenario's seed");
+  auto* reps_opt = run->add_option("--reps", a->reps, "Override the number of replications")
+                       ->check(CLI::PositiveNumber);
+  run->add_flag("-q,--quiet", a->quiet, "Print nothing but errors");
+  run->callback([&action, a, seed_opt, reps_opt] {
+    action = [a, seed = seed_opt->count() > 0, reps = reps_opt->count() > 0] {
+      const auto sc = load_scenario(a->scenario);
+      check_output_path(a->out);
+      RunOptions opt;
+      opt.threads = a->threads;
+      if (seed) opt.seed = a->seed;
+      if (reps) opt.replications = a->reps;
+      const auto t0 = std::chrono::steady_clock::now();
+      if (!a->quiet)
+        opt.progress = [](int done, int total) {
+          if (total > 1) std::cerr << "  replication " << done << "/" << total << " done\n";
+        };
+      const auto results = run_scenario(sc, opt);
+      write_results(a->out, results);
+      const double secs =
+          std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+      if (!a->quiet) {
+        std::cout << "smesim " << kVersion << ": scenario '" << sc.params.name << "' ("
+                  << sc.params.population << " firms, " << results.years.front() << "-"
+                  << results.years.back() << ", seed " << results.meta.seed << ", " << results.reps
+                  << " replication(s)) in " << std::fixed << std::setprecision(2) << secs << " s\n";
+        print_summary(results, std::cout);
+        std::cout << "\nResults: " << fs::absolute(a->out).string() << "\n";
+      }
+      return 0;
+    };
+  });
+
+  auto path = std::make_shared<std::string>();
+  auto* validate = app.add_subcommand("validate", "Check a scenario file without running it");
+  validate->add_option("scenario", *path, "Scenario YAML file")->required();
+  validate->callback([&action, path] {
+    action = [path] {
+      const auto sc = load_scenario(*path);
+      std::cout << *path << ": ok (" << sc.params.population << " firms, " << sc.params.start_year
+                << "-" << sc.params.end_year << ", " << sc.params.replications
+                << " replication(s))\n";
+      return 0;
+    };
+  });
+}
+
+}  // namespace smesim::sim
