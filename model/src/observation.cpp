@@ -46,7 +46,8 @@ const char* const kScalarAggregates[] = {"firms",
                                          "policy_spend_training",
                                          "policy_spend_succession",
                                          "fx",
-                                         "fta_coverage"};
+                                         "fta_coverage",
+                                         "sme_international_share"};
 double share(double num, double den) { return den > 0 ? num / den : 0.0; }
 }  // namespace
 
@@ -59,7 +60,7 @@ std::vector<std::string> World::aggregate_names() {
 
 std::vector<double> World::aggregates() const {
   double smes = 0, les = 0, sme_exp = 0, sme_fdi = 0, le_fdi = 0, le_exp = 0, Y = 0, Y_sme = 0;
-  double L = 0, L_sme = 0, affiliates = 0, affiliates_sme = 0;
+  double L = 0, L_sme = 0, affiliates = 0, affiliates_sme = 0, sme_intl = 0;
   std::array<double, kRegions> fdi_r{}, exp_r{};
   for (std::size_t i = 0; i < n(); ++i) {
     if (!f_.alive[i]) continue;
@@ -78,6 +79,7 @@ std::vector<double> World::aggregates() const {
       smes += 1;
       sme_exp += x;
       sme_fdi += d;
+      sme_intl += x || d;
       Y_sme += f_.Y[i];
       L_sme += f_.L[i];
       affiliates_sme += aff;
@@ -129,7 +131,8 @@ std::vector<double> World::aggregates() const {
                            c.spend_training,
                            c.spend_succession,
                            env_.fx,
-                           env_.fta};
+                           env_.fta,
+                           share(sme_intl, smes)};
   for (int r = 0; r < kRegions; ++r) v.push_back(share(fdi_r[r], smes));
   for (int r = 0; r < kRegions; ++r) v.push_back(share(exp_r[r], smes));
   return v;

@@ -1,10 +1,89 @@
-// `smesim sweep`, `smesim merge` and `smesim sensitivity`.
+// `smesim sweep` and `smesim merge`.
 #include <CLI/CLI.hpp>
+#include <chrono>
+#include <cstdlib>
+#include <iostream>
+#include <memory>
 
 #include "smesim/sim/commands.hpp"
+#include "smesim/sim/sweep.hpp"
 
 namespace smesim::sim {
 
-void add_sweep_commands(CLI::App&, Action&) {}
+namespace {
+
+// --shard I/N, else Slurm's array variables when set (SLURM_ARRAY_TASK_ID counts from
+// SLURM_ARRAY_TASK_MIN, which defaults to 0 when unset), else the whole sweep.
+Shard shard_from(const std::string& flag) {
+  if (!flag.empty()) {
+    const auto s = parse_shard(flag);
+    if (!s) throw InputError("--shard '" + flag + "': expected I/N with 1 <= I <= N, e.g. 2/8");
+    return *s;
+  }
+  const char* id = std::getenv("SLURM_ARRAY_TASK_ID");
+  const char* count = std::getenv("SLURM_ARRAY_TASK_COUNT");
+  if (!id || !count) return {};
+  const char* min = std::getenv("SLURM_ARRAY_TASK_MIN");
+  const int index = std::atoi(id) - (min ? std::atoi(min) : 0), n = std::atoi(count);
+  if (n < 1 || index < 0 || index >= n)
+    throw InputError("SLURM_ARRAY_TASK_ID=" + std::string(id) +
+                     " and SLURM_ARRAY_TASK_COUNT=" + count + " do not name a shard");
+  return {index, n};
+}
+
+}  // namespace
+
+void add_sweep_commands(CLI::App& app, Action& action) {
+  struct Args {
+    std::string file, out, shard;
+    int threads = 0;
+    bool resume = false, quiet = false;
+    std::vector<std::string> inputs;
+  };
+  auto a = std::make_shared<Args>();
+  auto* sweep =
+      app.add_subcommand("sweep", "Run a Monte Carlo sweep over levers and uncertainties");
+  sweep->add_option("sweep", a->file, "Sweep YAML file")->required();
+  sweep->add_option("-o,--output", a->out, "Results file (.h5)")->required();
+  sweep->add_option("--threads", a->threads, "Worker threads (default: all cores)")
+      ->check(CLI::NonNegativeNumber);
+  sweep->add_option("--shard", a->shard,
+                    "Run only shard I of N (I/N, 1-based); default: SLURM_ARRAY_TASK_ID/COUNT");
+  sweep->add_flag("--resume", a->resume, "Continue an interrupted sweep, keeping finished units");
+  sweep->add_flag("-q,--quiet", a->quiet, "No progress output");
+  sweep->callback([&action, a] {
+    action = [a] {
+      const auto spec = load_sweep(a->file);
+      SweepOptions opt;
+      opt.threads = a->threads;
+      opt.shard = shard_from(a->shard);
+      opt.resume = a->resume;
+      opt.quiet = a->quiet;
+      const auto t0 = std::chrono::steady_clock::now();
+      run_sweep(spec, a->out, opt);
+      const double secs =
+          std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+      if (!a->quiet)
+        std::cout << "sweep '" << a->file << "': " << spec.points() << " points x "
+                  << spec.replications << " replications"
+                  << (opt.shard.count > 1 ? ", shard " + std::to_string(opt.shard.index + 1) + "/" +
+                                                std::to_string(opt.shard.count)
+                                          : std::string())
+                  << " in " << secs << " s\nResults: " << a->out << "\n";
+      return 0;
+    };
+  });
+
+  auto* merge = app.add_subcommand("merge", "Merge the shard files of one sweep into one file");
+  merge->add_option("shards", a->inputs, "Shard result files")->required();
+  merge->add_option("-o,--output", a->out, "Merged results file (.h5)")->required();
+  merge->callback([&action, a] {
+    action = [a] {
+      merge_shards(a->inputs, a->out);
+      std::cout << "merged " << a->inputs.size() << " shard(s) into " << a->out << "\n";
+      return 0;
+    };
+  });
+}
 
 }  // namespace smesim::sim

@@ -181,6 +181,37 @@ void write_meta(const H5::H5File& file, const Results& results) {
                     std::int32_t{results.points});
   write_scalar_attr(meta, "reps", H5::PredType::STD_I32LE, H5::PredType::NATIVE_INT32,
                     std::int32_t{results.reps});
+  std::vector<std::string> extra;
+  for (const auto& [name, value] : results.attributes) {
+    check_name(name, "attribute");
+    if (meta.attrExists(name)) throw Failure("attribute name '" + name + "' is reserved or used twice");
+    write_string_attr(meta, name, value);
+    extra.push_back(name);
+  }
+  write_string_attr(meta, "extra_attributes", join(extra));
+  std::vector<std::string> arrays;
+  for (const auto& a : results.arrays) arrays.push_back(a.path);
+  write_string_attr(meta, "arrays", join(arrays));
+}
+
+void write_arrays(const H5::H5File& file, const Results& results) {
+  H5::LinkCreatPropList intermediate;
+  H5Pset_create_intermediate_group(intermediate.getId(), 1);
+  for (const auto& a : results.arrays) {
+    if (a.path.empty() || a.path.find(',') != std::string::npos || a.path.front() == '/')
+      throw Failure("array path '" + a.path + "' is empty, absolute or has a comma");
+    std::uint64_t n = 1;
+    for (auto d : a.shape) n *= d;
+    if (n != a.values.size())
+      throw Failure("array '" + a.path + "' has " + std::to_string(a.values.size()) +
+                    " values for its shape");
+    const std::vector<hsize_t> dims(a.shape.begin(), a.shape.end());
+    const H5::DataSpace space(int(dims.size()), dims.data());
+    const H5::DataSet d = file.createDataSet(a.path, H5::PredType::IEEE_F64LE, space,
+                                             H5::DSetCreatPropList::DEFAULT, H5::DSetAccPropList::DEFAULT,
+                                             intermediate);
+    if (n > 0) d.write(a.values.data(), H5::PredType::NATIVE_DOUBLE);
+  }
 }
 
 void write_aggregates(const H5::H5File& file, const Results& results) {
@@ -221,6 +252,7 @@ void write_file(const std::string& file_name, const Results& results) {
   write_aggregates(file, results);
   write_table(file, "panel", results.panel);
   write_table(file, "decisions", results.decisions);
+  write_arrays(file, results);
   file.close();
 }
 
@@ -317,6 +349,20 @@ Results read_file(const std::string& path) {
 
   r.panel = read_table(file, "panel");
   r.decisions = read_table(file, "decisions");
+  if (meta.attrExists("extra_attributes"))
+    for (const std::string& name : split(read_string_attr(meta, "extra_attributes")))
+      r.attributes.emplace_back(name, read_string_attr(meta, name));
+  if (meta.attrExists("arrays"))
+    for (const std::string& path : split(read_string_attr(meta, "arrays"))) {
+      if (!file.nameExists(path)) throw Failure("missing dataset /" + path);
+      const H5::DataSet d = file.openDataSet(path);
+      const H5::DataSpace space = d.getSpace();
+      std::vector<hsize_t> dims(std::size_t(space.getSimpleExtentNdims()));
+      if (!dims.empty()) space.getSimpleExtentDims(dims.data());
+      Array a{path, std::vector<std::uint64_t>(dims.begin(), dims.end()), {}};
+      a.values = read_column<double>(d, H5::PredType::NATIVE_DOUBLE);
+      r.arrays.push_back(std::move(a));
+    }
   return r;
 }
 

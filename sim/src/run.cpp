@@ -36,15 +36,9 @@ ResultsMeta make_meta(const Scenario& scenario, std::uint64_t seed) {
   return m;
 }
 
-namespace {
-struct RepOutput {
-  std::vector<std::vector<double>> aggregates;  // [year][aggregate]
-  model::Table panel, decisions;
-};
-
-RepOutput run_replication(const model::Params& p, std::uint64_t seed, int rep, bool keep) {
-  model::World world(p, {seed, 0, std::uint32_t(rep)}, tbb_executor());
-  RepOutput out;
+ReplicationOutput run_replication(const model::Params& p, model::StreamKey key, bool keep) {
+  model::World world(p, key, tbb_executor());
+  ReplicationOutput out;
   while (!world.finished()) {
     world.step();
     out.aggregates.push_back(world.aggregates());
@@ -54,7 +48,6 @@ RepOutput run_replication(const model::Params& p, std::uint64_t seed, int rep, b
   }
   return out;
 }
-}  // namespace
 
 Results run_scenario(const Scenario& scenario, const RunOptions& options) {
   model::Params p = scenario.params;
@@ -65,13 +58,13 @@ Results run_scenario(const Scenario& scenario, const RunOptions& options) {
       options.threads > 0 ? options.threads : int(oneapi::tbb::info::default_concurrency());
   oneapi::tbb::global_control limit(oneapi::tbb::global_control::max_allowed_parallelism,
                                     std::size_t(threads));
-  std::vector<RepOutput> outputs(static_cast<std::size_t>(reps));
+  std::vector<ReplicationOutput> outputs(static_cast<std::size_t>(reps));
   std::mutex progress_mutex;
   int done = 0;
   oneapi::tbb::parallel_for(0, reps, [&](int rep) {
     const bool keep = std::find(p.output.panel_reps.begin(), p.output.panel_reps.end(), rep) !=
                       p.output.panel_reps.end();
-    outputs[std::size_t(rep)] = run_replication(p, p.seed, rep, keep);
+    outputs[std::size_t(rep)] = run_replication(p, {p.seed, 0, std::uint32_t(rep)}, keep);
     if (options.progress) {
       std::lock_guard lock(progress_mutex);
       options.progress(++done, reps);

@@ -97,6 +97,38 @@ std::string describe(const YAML::Node& n) {
   return "'" + n.Scalar() + "'";
 }
 
+}  // namespace
+
+std::string nearest_key(const std::string& word, const std::vector<std::string>& candidates) {
+  return nearest(word, candidates);
+}
+
+void throw_at(const std::string& file, const std::string& text, int line, int col,
+              const std::string& key, const std::string& msg) {
+  std::string full = file + ":";
+  if (line > 0) {
+    full += std::to_string(line) + ":" + std::to_string(col) + ":";
+    full += " error: " + msg;
+    std::size_t begin = 0;
+    for (int l = 1; l < line && begin != std::string::npos; ++l) {
+      begin = text.find('\n', begin);
+      if (begin != std::string::npos) ++begin;
+    }
+    if (begin != std::string::npos && begin <= text.size()) {
+      std::string src = text.substr(begin, text.find('\n', begin) - begin);
+      if (!src.empty() && src.back() == '\r') src.pop_back();
+      std::string caret;
+      for (int c = 0; c + 1 < col; ++c) caret += c < int(src.size()) && src[c] == '\t' ? '\t' : ' ';
+      full += "\n" + src + "\n" + caret + "^";
+    }
+  } else {
+    full += " error: " + msg;
+  }
+  throw ScenarioError(file, line, col, key, msg, full);
+}
+
+namespace {
+
 class Parser {
  public:
   Parser(const std::string& text, const std::string& file) : text_(text), file_(file) {
@@ -150,28 +182,7 @@ class Parser {
   }
 
   [[noreturn]] void fail(const YAML::Mark& m, const std::string& key, const std::string& msg) {
-    const int line = m.is_null() ? 0 : m.line + 1, col = m.is_null() ? 0 : m.column + 1;
-    std::string full = file_ + ":";
-    if (line > 0) {
-      full += std::to_string(line) + ":" + std::to_string(col) + ":";
-      full += " error: " + msg;
-      std::size_t begin = 0;
-      for (int l = 1; l < line && begin != std::string::npos; ++l) {
-        begin = text_.find('\n', begin);
-        if (begin != std::string::npos) ++begin;
-      }
-      if (begin != std::string::npos && begin <= text_.size()) {
-        std::string src = text_.substr(begin, text_.find('\n', begin) - begin);
-        if (!src.empty() && src.back() == '\r') src.pop_back();
-        std::string caret;
-        for (int c = 0; c + 1 < col; ++c)
-          caret += c < int(src.size()) && src[c] == '\t' ? '\t' : ' ';
-        full += "\n" + src + "\n" + caret + "^";
-      }
-    } else {
-      full += " error: " + msg;
-    }
-    throw ScenarioError(file_, line, col, key, msg, full);
+    throw_at(file_, text_, m.is_null() ? 0 : m.line + 1, m.is_null() ? 0 : m.column + 1, key, msg);
   }
 
   // Location of the first given key among `keys`, else the top of the document.

@@ -5,6 +5,7 @@
 //   /aggregates/<name>       float64 [points, reps, years]
 //   /panel/<column>          1-D (int32 or float64), chunked and compressed
 //   /decisions/<column>      1-D (int32 or float64), chunked and compressed
+//   /<array path>            float64 of any shape (sweeps: /points, /summary, /effects)
 // Written to "<path>.tmp-<pid>" and renamed to <path> only when complete.
 #pragma once
 
@@ -26,6 +27,14 @@ struct ResultsMeta {
   std::string created_utc;  // ISO 8601, e.g. 2026-11-25T12:00:00Z
 };
 
+// A further float64 dataset of any shape, at `path` below the root (e.g. "points/relocation.phi",
+// "summary/mean/sme_fdi_share"); sweeps use these.
+struct Array {
+  std::string path;
+  std::vector<std::uint64_t> shape;
+  std::vector<double> values;  // C order, size = product of shape
+};
+
 struct Results {
   ResultsMeta meta;
   int points = 1, reps = 1;
@@ -34,6 +43,19 @@ struct Results {
   std::vector<std::pair<std::string, std::vector<double>>> aggregates;
   model::Table panel;
   model::Table decisions;
+  std::vector<Array> arrays;  // listed in /meta attribute `arrays`
+  std::vector<std::pair<std::string, std::string>> attributes;  // further /meta string attributes
+
+  const Array* array(const std::string& path) const {
+    for (const auto& a : arrays)
+      if (a.path == path) return &a;
+    return nullptr;
+  }
+  const std::string* attribute(const std::string& name) const {
+    for (const auto& [n, v] : attributes)
+      if (n == name) return &v;
+    return nullptr;
+  }
 };
 
 // Writes atomically (temporary name, then rename). Throws std::runtime_error naming the path on

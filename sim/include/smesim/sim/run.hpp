@@ -22,6 +22,14 @@ struct RunOptions {
 // An Executor that runs blocks on oneTBB's pool; deterministic because blocks are fixed.
 model::Executor tbb_executor();
 
+struct ReplicationOutput {
+  std::vector<std::vector<double>> aggregates;  // [year][aggregate], World::aggregate_names()
+  model::Table panel, decisions;                // when kept
+};
+// One model run from initialization to end_year; keeps the panel (within the scenario's panel
+// years) and the decision log when `keep`.
+ReplicationOutput run_replication(const model::Params& p, model::StreamKey key, bool keep);
+
 // Runs every replication of the scenario (point 0) and collects aggregates, the panel and the
 // decision log of the kept replications. Identical output for any number of threads.
 Results run_scenario(const Scenario& scenario, const RunOptions& options);

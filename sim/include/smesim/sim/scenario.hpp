@@ -3,6 +3,7 @@
 
 #include <stdexcept>
 #include <string>
+#include <vector>
 
 #include "smesim/model/params.hpp"
 
@@ -37,6 +38,13 @@ struct Scenario {
 Scenario load_scenario(const std::string& path);
 // Same, from text; `file` names the source in messages.
 Scenario parse_scenario(const std::string& text, const std::string& file);
+// The closest of `candidates` within max(2, len/3) edits of `word`, or "" (for "did you mean").
+std::string nearest_key(const std::string& word, const std::vector<std::string>& candidates);
+// Throws a ScenarioError whose message shows the offending line of `text` with a caret under
+// `col` (1-based; line 0: no location).
+[[noreturn]] void throw_at(const std::string& file, const std::string& text, int line, int col,
+                           const std::string& key, const std::string& msg);
+
 // Every parameter (defaults filled in) as a YAML document that parse_scenario accepts and that
 // reproduces `p` exactly (doubles printed round-trip).
 std::string resolved_yaml(const model::Params& p);

@@ -1,0 +1,740 @@
+#include "smesim/sim/sweep.hpp"
+
+#include <oneapi/tbb/global_control.h>
+#include <oneapi/tbb/parallel_for_each.h>
+#include <unistd.h>
+#include <yaml-cpp/yaml.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <limits>
+#include <map>
+#include <mutex>
+#include <set>
+#include <sstream>
+
+#include "smesim/model/world.hpp"
+#include "smesim/sim/commands.hpp"
+#include "smesim/sim/run.hpp"
+
+namespace fs = std::filesystem;
+
+namespace smesim::sim {
+
+namespace {
+
+std::string read_text(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw_at(path, "", 0, 0, "", "cannot open sweep file '" + path + "'");
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+std::string format_double(double x) {
+  char buf[40];
+  std::snprintf(buf, sizeof buf, "%.17g", x);
+  return buf;
+}
+
+std::uint64_t fnv1a(const std::string& s) {
+  std::uint64_t h = 1469598103934665603ull;
+  for (unsigned char c : s) h = (h ^ c) * 1099511628211ull;
+  return h;
+}
+
+// Parses the sweep YAML against its schema, with locations in every error.
+class SweepParser {
+ public:
+  SweepParser(std::string file, std::string text)
+      : file_(std::move(file)), text_(std::move(text)) {}
+
+  SweepSpec parse() {
+    YAML::Node root;
+    try {
+      root = YAML::Load(text_);
+    } catch (const YAML::ParserException& e) {
+      throw_at(file_, text_, e.mark.line + 1, e.mark.column + 1, "", "invalid YAML: " + e.msg);
+    }
+    if (!root.IsMap()) throw_at(file_, text_, 0, 0, "", "a sweep file is a map of keys");
+    static const std::vector<std::string> keys = {
+        "name",   "description",   "base",   "overrides", "replications",          "seed", "design",
+        "levers", "uncertainties", "points", "reference", "common_random_numbers", "panel"};
+    for (const auto& kv : root) {
+      const std::string k = kv.first.Scalar();
+      if (std::find(keys.begin(), keys.end(), k) == keys.end()) {
+        const auto near = nearest_key(k, keys);
+        fail(kv.first, k,
+             "unknown key '" + k + "'" + (near.empty() ? "" : "; did you mean '" + near + "'?"));
+      }
+    }
+    SweepSpec s;
+    s.file = file_;
+    s.yaml = text_;
+    const auto base = root["base"];
+    if (!base || !base.IsScalar()) fail(root, "base", "missing 'base': the scenario file to vary");
+    const fs::path base_path = fs::path(file_).parent_path() / base.Scalar();
+    try {
+      s.base = load_scenario(base_path.string());
+    } catch (const ScenarioError& e) {
+      if (e.line() == 0)
+        fail(base, "base", "cannot load base scenario '" + base_path.string() + "'");
+      throw;
+    }
+    auto& P = s.base.params;
+    if (const auto o = root["overrides"]) {
+      if (!o.IsMap())
+        fail(o, "overrides", "'overrides' is a map of dotted parameter paths to values");
+      for (const auto& kv : o) set(P, kv.first, kv.second, "overrides." + kv.first.Scalar());
+    }
+    if (const auto r = root["replications"])
+      P.replications = int(number(r, "replications", 1, 1e6, true));
+    s.replications = P.replications;
+    if (const auto sd = root["seed"]) P.seed = std::uint64_t(number(sd, "seed", 0, 1.8e19, true));
+    if (const auto c = root["common_random_numbers"]) {
+      if (c.Scalar() != "true" && c.Scalar() != "false")
+        fail(c, "common_random_numbers", "'common_random_numbers': expected true or false");
+      s.common_random_numbers = c.Scalar() == "true";
+    }
+    // Clamp the default panel window into a horizon the overrides may have changed.
+    P.output.panel_from = std::clamp(P.output.panel_from, P.start_year, P.end_year);
+    P.output.panel_to = std::clamp(P.output.panel_to, P.start_year, P.end_year);
+    for (const auto& e : model::check_consistency(P)) fail(root, "overrides", e);
+
+    const auto design = root["design"];
+    if (!design || !design.IsMap() || !design["type"])
+      fail(design ? design : root, "design", "missing 'design: {type: grid|list|lhs|sobol, ...}'");
+    s.design_type = design["type"].Scalar();
+    static const std::vector<std::string> types = {"grid", "list", "lhs", "sobol"};
+    if (std::find(types.begin(), types.end(), s.design_type) == types.end())
+      fail(design["type"], "design.type",
+           "unknown design type '" + s.design_type + "': expected grid, list, lhs or sobol");
+    for (const auto& kv : design) {
+      static const std::vector<std::string> dkeys = {"type", "samples", "seed", "saltelli"};
+      if (std::find(dkeys.begin(), dkeys.end(), kv.first.Scalar()) == dkeys.end())
+        fail(kv.first, "design." + kv.first.Scalar(),
+             "unknown key 'design." + kv.first.Scalar() + "'");
+    }
+    for (const char* role : {"levers", "uncertainties"}) {
+      const auto node = root[role];
+      if (!node) continue;
+      if (!node.IsMap())
+        fail(node, role, std::string("'") + role + "' is a map of dotted parameter paths");
+      for (const auto& kv : node) {
+        const std::string path = kv.first.Scalar();
+        const auto* ref = find(P, kv.first, path);
+        SweepFactor f{path, role == std::string("levers") ? "lever" : "uncertainty", {}};
+        if (s.design_type != "list") {
+          if (!kv.second.IsSequence() || kv.second.size() == 0)
+            fail(kv.second, path,
+                 "'" + path + "': expected a list of values (grid) or [lo, hi] (lhs, sobol)");
+          for (const auto& v : kv.second)
+            f.values.push_back(
+                number(v, path, ref->lo, ref->hi, ref->kind != model::ParamRef::Kind::real));
+          if (s.design_type != "grid") {
+            if (f.values.size() != 2)
+              fail(kv.second, path, "'" + path + "': expected a range [lo, hi]");
+            if (!(f.values[0] < f.values[1]))
+              fail(kv.second, path,
+                   "'" + path + "': the range [" + format_double(f.values[0]) + ", " +
+                       format_double(f.values[1]) + "] is empty");
+          }
+        }
+        s.factors.push_back(std::move(f));
+      }
+    }
+    if (s.design_type == "list") {
+      const auto pts = root["points"];
+      if (!pts || !pts.IsSequence() || pts.size() == 0)
+        fail(pts ? pts : root, "points",
+             "a list design needs 'points': a list of maps from parameter path to value");
+      std::map<std::string, int> index;
+      for (const auto& pt : pts) {
+        if (!pt.IsMap()) fail(pt, "points", "each point is a map from parameter path to value");
+        for (const auto& kv : pt)
+          if (!index.count(kv.first.Scalar())) {
+            find(P, kv.first, kv.first.Scalar());
+            index[kv.first.Scalar()] = int(s.factors.size());
+            s.factors.push_back({kv.first.Scalar(), "lever", {}});
+          }
+      }
+      for (const auto& pt : pts) {
+        std::vector<double> row(s.factors.size());
+        for (std::size_t f = 0; f < s.factors.size(); ++f) row[f] = get(P, s.factors[f].path);
+        for (const auto& kv : pt) {
+          const auto* ref = find(P, kv.first, kv.first.Scalar());
+          row[std::size_t(index[kv.first.Scalar()])] =
+              number(kv.second, kv.first.Scalar(), ref->lo, ref->hi,
+                     ref->kind != model::ParamRef::Kind::real);
+        }
+        s.design.points.push_back(std::move(row));
+      }
+    } else {
+      if (s.factors.empty())
+        fail(root, "levers", "nothing to vary: give 'levers' or 'uncertainties'");
+      const int samples =
+          design["samples"] ? int(number(design["samples"], "design.samples", 1, 1e7, true)) : 0;
+      if (s.design_type != "grid" && samples == 0)
+        fail(design, "design.samples", "'design.samples' is required for lhs and sobol designs");
+      std::vector<std::pair<double, double>> ranges;
+      for (const auto& f : s.factors)
+        if (s.design_type != "grid") ranges.emplace_back(f.values[0], f.values[1]);
+      if (s.design_type == "grid") {
+        std::vector<std::vector<double>> levels;
+        for (const auto& f : s.factors) levels.push_back(f.values);
+        s.design = grid_design(levels);
+      } else if (s.design_type == "lhs") {
+        const auto seed =
+            design["seed"] ? std::uint64_t(number(design["seed"], "design.seed", 0, 1.8e19, true))
+                           : 1;
+        s.design = lhs_design(ranges, samples, seed);
+      } else {
+        const bool saltelli = !design["saltelli"] || design["saltelli"].Scalar() == "true";
+        s.design = sobol_design(ranges, samples, saltelli);
+      }
+      // Integer parameters take whole values.
+      for (std::size_t f = 0; f < s.factors.size(); ++f)
+        if (find(P, YAML::Node(), s.factors[f].path)->kind != model::ParamRef::Kind::real)
+          for (auto& row : s.design.points) row[f] = std::round(row[f]);
+    }
+    if (const auto ref = root["reference"]) {
+      if (!ref.IsMap()) fail(ref, "reference", "'reference' is a map from parameter path to value");
+      std::vector<double> row(s.factors.size());
+      for (std::size_t f = 0; f < s.factors.size(); ++f) row[f] = get(P, s.factors[f].path);
+      for (const auto& kv : ref) {
+        auto it = std::find_if(s.factors.begin(), s.factors.end(),
+                               [&](const auto& f) { return f.path == kv.first.Scalar(); });
+        if (it == s.factors.end())
+          fail(kv.first, "reference." + kv.first.Scalar(),
+               "'" + kv.first.Scalar() + "' is not a varied parameter of this sweep");
+        const auto* r = find(P, kv.first, kv.first.Scalar());
+        row[std::size_t(it - s.factors.begin())] = number(
+            kv.second, kv.first.Scalar(), r->lo, r->hi, r->kind != model::ParamRef::Kind::real);
+      }
+      // The reference is a design point if one matches, else an extra point run beside the design.
+      auto it = std::find(s.design.points.begin(), s.design.points.end(), row);
+      if (it == s.design.points.end()) {
+        s.design.points.push_back(row);
+        it = std::prev(s.design.points.end());
+      }
+      s.reference = int(it - s.design.points.begin());
+    }
+    if (const auto panel = root["panel"]) {
+      for (const char* k : {"points", "reps"}) {
+        auto& list = k == std::string("points") ? s.panel_points : s.panel_reps;
+        if (const auto l = panel[k]) {
+          if (!l.IsSequence())
+            fail(l, std::string("panel.") + k,
+                 std::string("'panel.") + k + "' is a list of indices");
+          list.clear();
+          const double hi = (k == std::string("points") ? s.points() : s.replications) - 1;
+          for (const auto& v : l)
+            list.push_back(int(number(v, std::string("panel.") + k, 0, hi, true)));
+        }
+      }
+    }
+    if (s.replications < 1)
+      fail(root["replications"], "replications", "'replications' must be at least 1");
+    std::string fp = resolved_yaml(P) + "\n" + s.design_type +
+                     (s.common_random_numbers ? " crn" : " independent") + "\n";
+    for (const auto& f : s.factors) fp += f.path + ",";
+    for (const auto& row : s.design.points) {
+      fp += "\n";
+      for (double v : row) fp += format_double(v) + " ";
+    }
+    for (int v : s.panel_points) fp += " p" + std::to_string(v);
+    for (int v : s.panel_reps) fp += " r" + std::to_string(v);
+    char hex[17];
+    std::snprintf(hex, sizeof hex, "%016llx", static_cast<unsigned long long>(fnv1a(fp)));
+    s.fingerprint = hex;
+    return s;
+  }
+
+ private:
+  [[noreturn]] void fail(const YAML::Node& n, const std::string& key, const std::string& msg) {
+    const auto m = n.IsDefined() ? n.Mark() : YAML::Mark::null_mark();
+    throw_at(file_, text_, m.is_null() ? 0 : m.line + 1, m.is_null() ? 0 : m.column + 1, key, msg);
+  }
+  double number(const YAML::Node& n, const std::string& key, double lo, double hi, bool integral) {
+    if (!n.IsScalar()) fail(n, key, "'" + key + "': expected a number");
+    double x;
+    try {
+      x = n.as<double>();
+    } catch (const YAML::Exception&) {
+      fail(n, key, "'" + key + "': expected a number, got '" + n.Scalar() + "'");
+    }
+    if (std::isnan(x)) fail(n, key, "'" + key + "': NaN is not allowed");
+    if (integral && x != std::floor(x))
+      fail(n, key, "'" + key + "': expected an integer, got '" + n.Scalar() + "'");
+    if (x < lo || x > hi) {
+      std::string range = std::isinf(hi) ? ">= " + format_double(lo)
+                          : std::isinf(lo)
+                              ? "<= " + format_double(hi)
+                              : "in [" + format_double(lo) + ", " + format_double(hi) + "]";
+      fail(n, key, "'" + key + "' = " + n.Scalar() + " is out of range: expected a value " + range);
+    }
+    return x;
+  }
+  const model::ParamRef* find(model::Params& P, const YAML::Node& at, const std::string& path) {
+    refs_ = model::param_refs(P);
+    for (const auto& r : refs_)
+      if (r.path == path) return &r;
+    std::vector<std::string> all;
+    for (const auto& r : refs_) all.push_back(r.path);
+    const auto near = nearest_key(path, all);
+    fail(at, path,
+         "unknown parameter path '" + path + "'" +
+             (near.empty() ? "" : "; did you mean '" + near + "'?"));
+  }
+  void set(model::Params& P, const YAML::Node& key, const YAML::Node& value,
+           const std::string& where) {
+    const auto* r = find(P, key, key.Scalar());
+    const double x = number(value, where, r->lo, r->hi, r->kind != model::ParamRef::Kind::real);
+    assign(*r, x);
+  }
+  double get(model::Params& P, const std::string& path) {
+    const auto* r = find(P, YAML::Node(), path);
+    switch (r->kind) {
+      case model::ParamRef::Kind::real:
+        return *static_cast<double*>(r->ptr);
+      case model::ParamRef::Kind::integer:
+        return *static_cast<int*>(r->ptr);
+      default:
+        return *static_cast<bool*>(r->ptr) ? 1.0 : 0.0;
+    }
+  }
+
+ public:
+  static void assign(const model::ParamRef& r, double x) {
+    switch (r.kind) {
+      case model::ParamRef::Kind::real:
+        *static_cast<double*>(r.ptr) = x;
+        break;
+      case model::ParamRef::Kind::integer:
+        *static_cast<int*>(r.ptr) = int(std::lround(x));
+        break;
+      default:
+        *static_cast<bool*>(r.ptr) = x != 0.0;
+    }
+  }
+
+ private:
+  std::string file_, text_;
+  std::vector<model::ParamRef> refs_;
+};
+
+}  // namespace
+
+SweepSpec load_sweep(const std::string& path) {
+  auto spec = SweepParser(path, read_text(path)).parse();
+  for (int p = 0; p < spec.points(); ++p) {
+    const auto params = point_params(spec, p);
+    if (const auto errs = model::check_consistency(params); !errs.empty())
+      throw_at(path, spec.yaml, 0, 0, "", "point " + std::to_string(p) + ": " + errs.front());
+  }
+  return spec;
+}
+
+model::Params point_params(const SweepSpec& spec, int point) {
+  model::Params p = spec.base.params;
+  auto refs = model::param_refs(p);
+  for (std::size_t f = 0; f < spec.factors.size(); ++f)
+    for (const auto& r : refs)
+      if (r.path == spec.factors[f].path)
+        SweepParser::assign(r, spec.design.points[std::size_t(point)][f]);
+  return p;
+}
+
+std::optional<Shard> parse_shard(const std::string& text) {
+  const auto slash = text.find('/');
+  if (slash == std::string::npos) return std::nullopt;
+  try {
+    std::size_t a = 0, b = 0;
+    const int i = std::stoi(text.substr(0, slash), &a), n = std::stoi(text.substr(slash + 1), &b);
+    if (a != slash || b != text.size() - slash - 1 || n < 1 || i < 1 || i > n) return std::nullopt;
+    return Shard{i - 1, n};
+  } catch (const std::exception&) {
+    return std::nullopt;
+  }
+}
+
+std::string parts_dir_of(const std::string& out) { return out + ".parts"; }
+
+namespace {
+
+std::string unit_file(const std::string& dir, int unit) {
+  return (fs::path(dir) / ("unit-" + std::to_string(unit) + ".h5")).string();
+}
+
+std::mutex& hdf5_mutex() {  // the HDF5 C++ library is not thread-safe
+  static std::mutex m;
+  return m;
+}
+
+bool contains(const std::vector<int>& v, int x) {
+  return std::find(v.begin(), v.end(), x) != v.end();
+}
+
+// What assembling needs to know about a sweep, from the spec or from a shard file.
+struct SweepInfo {
+  int points = 0, reps = 0, reference = 0, saltelli_base = 0;
+  std::string fingerprint, design, yaml;
+  std::vector<std::string> factors, roles;
+  std::vector<std::vector<double>> values;  // [factor][point]
+  ResultsMeta meta;
+};
+
+SweepInfo info_of(const SweepSpec& s) {
+  SweepInfo i;
+  i.points = s.points();
+  i.reps = s.replications;
+  i.reference = s.reference;
+  i.saltelli_base = s.design.saltelli_base;
+  i.fingerprint = s.fingerprint;
+  i.design = s.design_type;
+  i.yaml = s.yaml;
+  for (std::size_t f = 0; f < s.factors.size(); ++f) {
+    i.factors.push_back(s.factors[f].path);
+    i.roles.push_back(s.factors[f].role);
+    std::vector<double> col;
+    for (const auto& row : s.design.points) col.push_back(row[f]);
+    i.values.push_back(std::move(col));
+  }
+  i.meta = make_meta(s.base, s.base.params.seed);
+  i.meta.scenario_file = s.file;
+  i.meta.scenario_yaml = s.yaml;
+  return i;
+}
+
+std::string join(const std::vector<std::string>& v) {
+  std::string s;
+  for (const auto& x : v) s += (s.empty() ? "" : ",") + x;
+  return s;
+}
+std::vector<std::string> split(const std::string& s) {
+  std::vector<std::string> v;
+  std::stringstream ss(s);
+  for (std::string x; std::getline(ss, x, ',');) v.push_back(x);
+  return v;
+}
+
+// 97.5% quantile of Student's t with n - 1 degrees of freedom (95% two-sided interval).
+double t975(int n) {
+  static const double table[] = {0,     12.706, 4.303, 3.182, 2.776, 2.571, 2.447, 2.365,
+                                 2.306, 2.262,  2.228, 2.201, 2.179, 2.160, 2.145, 2.131,
+                                 2.120, 2.110,  2.101, 2.093, 2.086, 2.080, 2.074, 2.069,
+                                 2.064, 2.060,  2.056, 2.052, 2.048, 2.045, 2.042};
+  const int df = n - 1;
+  if (df < 1) return std::numeric_limits<double>::quiet_NaN();
+  return df <= 30 ? table[df] : 1.96 + 2.4 / df;  // the tail approximation is within 0.002
+}
+
+// Results of a whole sweep (or a shard) from its finished units.
+Results assemble(const SweepInfo& info, std::map<int, Results>& units, const std::string& shard) {
+  Results out;
+  out.meta = info.meta;
+  out.points = info.points;
+  out.reps = info.reps;
+  const Results& first = units.begin()->second;
+  out.years = first.years;
+  const std::size_t Y = out.years.size(), P = std::size_t(info.points), R = std::size_t(info.reps);
+  for (const auto& [name, v] : first.aggregates)
+    out.aggregates.emplace_back(
+        name, std::vector<double>(P * R * Y, std::numeric_limits<double>::quiet_NaN()));
+  std::vector<double> present;
+  for (auto& [u, res] : units) {
+    const std::size_t p = std::size_t(u) / R, r = std::size_t(u) % R;
+    for (std::size_t k = 0; k < out.aggregates.size(); ++k)
+      std::copy(res.aggregates[k].second.begin(), res.aggregates[k].second.end(),
+                out.aggregates[k].second.begin() + std::ptrdiff_t((p * R + r) * Y));
+    out.panel.append(res.panel);  // unit order: point, then replication
+    out.decisions.append(res.decisions);
+    present.push_back(double(u));
+  }
+  for (std::size_t f = 0; f < info.factors.size(); ++f)
+    out.arrays.push_back({"points/" + info.factors[f], {P}, info.values[f]});
+  out.arrays.push_back({"sweep/units", {present.size()}, present});
+  out.attributes = {{"sweep_fingerprint", info.fingerprint},
+                    {"sweep_design", info.design},
+                    {"sweep_factors", join(info.factors)},
+                    {"sweep_roles", join(info.roles)},
+                    {"sweep_reference", std::to_string(info.reference)},
+                    {"sweep_saltelli_base", std::to_string(info.saltelli_base)},
+                    {"sweep_shard", shard},
+                    {"sweep_yaml", info.yaml}};
+  if (present.size() != P * R) return out;  // a shard: summaries come with the merge
+
+  // Per point and outcome: mean, sd and a 95% interval of the mean across replications; the
+  // effect paired with the reference point (common random numbers) and its 95% interval.
+  const double t = t975(int(R));
+  auto summary = [&](const std::string& group, const std::string& name, auto value) {
+    std::vector<double> mean(P * Y), sd(P * Y), lo(P * Y), hi(P * Y);
+    for (std::size_t p = 0; p < P; ++p)
+      for (std::size_t y = 0; y < Y; ++y) {
+        double s = 0, s2 = 0;
+        for (std::size_t r = 0; r < R; ++r) s += value(p, r, y);
+        const double m = s / double(R);
+        for (std::size_t r = 0; r < R; ++r) s2 += (value(p, r, y) - m) * (value(p, r, y) - m);
+        const double d =
+            R > 1 ? std::sqrt(s2 / double(R - 1)) : std::numeric_limits<double>::quiet_NaN();
+        const std::size_t i = p * Y + y;
+        mean[i] = m;
+        sd[i] = d;
+        lo[i] = m - t * d / std::sqrt(double(R));
+        hi[i] = m + t * d / std::sqrt(double(R));
+      }
+    for (auto [stat, v] :
+         {std::pair{"mean", &mean}, {"sd", &sd}, {"ci95_low", &lo}, {"ci95_high", &hi}})
+      out.arrays.push_back({group + "/" + stat + "/" + name, {P, Y}, *v});
+  };
+  const std::size_t ref = std::size_t(info.reference);
+  for (const auto& [name, v] : out.aggregates) {
+    const auto* x = &v;
+    summary("summary", name,
+            [&](std::size_t p, std::size_t r, std::size_t y) { return (*x)[(p * R + r) * Y + y]; });
+    summary("effects", name, [&](std::size_t p, std::size_t r, std::size_t y) {
+      return (*x)[(p * R + r) * Y + y] - (*x)[(ref * R + r) * Y + y];
+    });
+  }
+  // Cost-effectiveness against the reference, over the whole horizon: extra policy spend (million
+  // yen, summed over years) per additional internationalized SME and per job kept in the last year.
+  auto agg = [&](const std::string& n) -> const std::vector<double>& {
+    for (const auto& [name, v] : out.aggregates)
+      if (name == n) return v;
+    throw std::logic_error("no aggregate " + n);
+  };
+  const auto &spend = agg("policy_spend"), &smes = agg("smes"),
+             &intl = agg("sme_international_share"), &jobs = agg("employment");
+  std::vector<double> per_sme(P), per_job(P);
+  for (std::size_t p = 0; p < P; ++p) {
+    double ds = 0, dn = 0, dj = 0;
+    for (std::size_t r = 0; r < R; ++r) {
+      for (std::size_t y = 0; y < Y; ++y)
+        ds += spend[(p * R + r) * Y + y] - spend[(ref * R + r) * Y + y];
+      const std::size_t a = (p * R + r) * Y + Y - 1, b = (ref * R + r) * Y + Y - 1;
+      dn += smes[a] * intl[a] - smes[b] * intl[b];
+      dj += jobs[a] - jobs[b];
+    }
+    per_sme[p] = dn != 0 ? ds / dn : std::numeric_limits<double>::quiet_NaN();
+    per_job[p] = dj != 0 ? ds / dj : std::numeric_limits<double>::quiet_NaN();
+  }
+  out.arrays.push_back({"effects/spend_per_internationalized_sme", {P}, per_sme});
+  out.arrays.push_back({"effects/spend_per_job", {P}, per_job});
+  return out;
+}
+
+// Progress on stderr: a redrawn line on a terminal, otherwise a line every 10% or 30 s.
+class Progress {
+ public:
+  Progress(int total, int already, bool quiet)
+      : total_(total), done_(already), start_done_(already), quiet_(quiet), tty_(isatty(2) != 0) {}
+  void unit_done() {
+    std::lock_guard lock(m_);
+    ++done_;
+    if (quiet_) return;
+    const auto now = std::chrono::steady_clock::now();
+    const double secs = std::chrono::duration<double>(now - t0_).count();
+    const double rate = (done_ - start_done_) / std::max(secs, 1e-9);
+    const double left = rate > 0 ? (total_ - done_) / rate : 0;
+    char line[160];
+    std::snprintf(line, sizeof line, "sweep: %d/%d units (%.0f%%), %.2f units/s, %.0f s left",
+                  done_, total_, 100.0 * done_ / std::max(total_, 1), rate, left);
+    if (tty_) {
+      std::fprintf(stderr, "\r%s   %s", line, done_ == total_ ? "\n" : "");
+    } else if (done_ == total_ || done_ * 10 / std::max(total_, 1) != last_decile_ ||
+               std::chrono::duration<double>(now - last_).count() > 30) {
+      std::fprintf(stderr, "%s\n", line);
+      last_decile_ = done_ * 10 / std::max(total_, 1);
+      last_ = now;
+    }
+  }
+
+ private:
+  std::mutex m_;
+  int total_, done_, start_done_;
+  bool quiet_, tty_;
+  int last_decile_ = -1;
+  std::chrono::steady_clock::time_point t0_ = std::chrono::steady_clock::now(), last_ = t0_;
+};
+
+void write_text_atomically(const fs::path& path, const std::string& text) {
+  const fs::path tmp = path.string() + ".tmp-" + std::to_string(getpid());
+  {
+    std::ofstream out(tmp, std::ios::binary);
+    out << text;
+    out.flush();
+    if (!out) throw std::runtime_error("cannot write '" + tmp.string() + "'");
+  }
+  fs::rename(tmp, path);
+}
+
+}  // namespace
+
+void run_unit(const SweepSpec& spec, int unit, const std::string& dir) {
+  const int p = unit / spec.replications, r = unit % spec.replications;
+  const auto params = point_params(spec, p);
+  const bool keep = contains(spec.panel_points, p) && contains(spec.panel_reps, r);
+  const model::StreamKey key{params.seed, spec.common_random_numbers ? 0u : std::uint32_t(p),
+                             std::uint32_t(r)};
+  auto run = run_replication(params, key, keep);
+  Results res;
+  res.points = res.reps = 1;
+  for (int y = params.start_year; y <= params.end_year; ++y) res.years.push_back(y);
+  const auto names = model::World::aggregate_names();
+  for (std::size_t k = 0; k < names.size(); ++k) {
+    std::vector<double> v;
+    for (const auto& year : run.aggregates) v.push_back(year[k]);
+    res.aggregates.emplace_back(names[k], std::move(v));
+  }
+  for (auto* t : {&run.panel, &run.decisions})  // label rows with the design point
+    for (auto& [name, col] : t->ints)
+      if (name == "point") std::fill(col.begin(), col.end(), p);
+  res.panel = std::move(run.panel);
+  res.decisions = std::move(run.decisions);
+  res.meta.seed = params.seed;
+  res.meta.resolved_parameters = resolved_yaml(params);
+  res.attributes = {{"sweep_fingerprint", spec.fingerprint}, {"sweep_unit", std::to_string(unit)}};
+  std::lock_guard lock(hdf5_mutex());
+  write_results(unit_file(dir, unit), res);
+}
+
+void run_sweep(const SweepSpec& spec, const std::string& out, const SweepOptions& opt) {
+  check_output_path(out);
+  const std::string dir = parts_dir_of(out);
+  const fs::path stamp = fs::path(dir) / "sweep.fingerprint";
+  if (fs::exists(dir)) {
+    if (!opt.resume)
+      throw InputError("'" + dir +
+                       "' holds the finished units of an interrupted sweep: add --resume "
+                       "to continue it, or remove the directory to start again");
+    std::ifstream in(stamp);
+    std::string fp;
+    in >> fp;
+    if (fp != spec.fingerprint)
+      throw InputError("'" + dir + "' belongs to a different sweep (fingerprint " + fp +
+                       ", this sweep " + spec.fingerprint +
+                       "): remove it or choose another output name");
+    for (const auto& e : fs::directory_iterator(dir))  // temporaries of units killed mid-write
+      if (e.path().filename().string().find(".tmp-") != std::string::npos) fs::remove(e.path());
+  } else {
+    fs::create_directories(dir);
+    write_text_atomically(stamp, spec.fingerprint + "\n");
+  }
+  std::vector<int> mine, pending;
+  for (int u = 0; u < spec.units(); ++u)
+    if (u % opt.shard.count == opt.shard.index) {
+      mine.push_back(u);
+      if (!fs::exists(unit_file(dir, u))) pending.push_back(u);
+    }
+  const int threads = opt.threads > 0 ? opt.threads : int(oneapi::tbb::info::default_concurrency());
+  oneapi::tbb::global_control limit(oneapi::tbb::global_control::max_allowed_parallelism,
+                                    std::size_t(threads));
+  if (opt.run_units) {
+    opt.run_units(pending);
+  } else {
+    Progress progress(int(mine.size()), int(mine.size() - pending.size()), opt.quiet);
+    oneapi::tbb::parallel_for_each(pending.begin(), pending.end(), [&](int u) {
+      run_unit(spec, u, dir);
+      progress.unit_done();
+    });
+  }
+  std::map<int, Results> units;
+  for (int u : mine) {
+    std::lock_guard lock(hdf5_mutex());
+    units.emplace(u, read_results(unit_file(dir, u)));
+  }
+  const std::string shard = opt.shard.count > 1 ? std::to_string(opt.shard.index + 1) + "/" +
+                                                      std::to_string(opt.shard.count)
+                                                : "";
+  write_results(out, assemble(info_of(spec), units, shard));
+  fs::remove_all(dir);
+}
+
+void merge_shards(const std::vector<std::string>& shards, const std::string& out) {
+  if (shards.empty()) throw InputError("merge: no shard files given");
+  check_output_path(out);
+  std::map<int, Results> units;
+  SweepInfo info;
+  for (std::size_t s = 0; s < shards.size(); ++s) {
+    Results r = read_results(shards[s]);
+    const auto* fp = r.attribute("sweep_fingerprint");
+    if (!fp) throw InputError("'" + shards[s] + "' is not a sweep results file");
+    if (s == 0) {
+      info.fingerprint = *fp;
+      info.points = r.points;
+      info.reps = r.reps;
+      info.design = *r.attribute("sweep_design");
+      info.yaml = *r.attribute("sweep_yaml");
+      info.reference = std::stoi(*r.attribute("sweep_reference"));
+      info.saltelli_base = std::stoi(*r.attribute("sweep_saltelli_base"));
+      info.factors = split(*r.attribute("sweep_factors"));
+      info.roles = split(*r.attribute("sweep_roles"));
+      for (const auto& f : info.factors) info.values.push_back(r.array("points/" + f)->values);
+      info.meta = r.meta;
+    } else if (*fp != info.fingerprint) {
+      throw InputError("'" + shards[s] + "' belongs to a different sweep than '" + shards[0] +
+                       "' (fingerprints " + *fp + " and " + info.fingerprint + ")");
+    }
+    const std::size_t Y = r.years.size(), R = std::size_t(r.reps);
+    for (double du : r.array("sweep/units")->values) {
+      const int u = int(du);
+      if (units.count(u))
+        throw InputError("unit " + std::to_string(u) + " (point " + std::to_string(u / r.reps) +
+                         ", replication " + std::to_string(u % r.reps) +
+                         ") is in more than one shard");
+      Results one;
+      one.points = one.reps = 1;
+      one.years = r.years;
+      for (const auto& [name, v] : r.aggregates)
+        one.aggregates.emplace_back(
+            name, std::vector<double>(v.begin() + std::ptrdiff_t(std::size_t(u) * Y),
+                                      v.begin() + std::ptrdiff_t((std::size_t(u) + 1) * Y)));
+      (void)R;
+      units.emplace(u, std::move(one));
+    }
+    // Panel and decision rows of this shard, split by unit so that the merged order is unit order.
+    for (auto [table, target] : {std::pair{&r.panel, 0}, {&r.decisions, 1}}) {
+      if (table->rows() == 0) continue;
+      std::vector<std::int32_t> pt, rp;
+      for (const auto& [n, c] : table->ints) {
+        if (n == "point") pt = c;
+        if (n == "rep") rp = c;
+      }
+      for (auto& [u, one] : units) {
+        const int p = u / r.reps, q = u % r.reps;
+        model::Table part;
+        for (const auto& [n, c] : table->ints) part.int_column(n);
+        for (const auto& [n, c] : table->reals) part.real_column(n);
+        for (std::size_t row = 0; row < pt.size(); ++row) {
+          if (pt[row] != p || rp[row] != q) continue;
+          for (std::size_t k = 0; k < table->ints.size(); ++k)
+            part.ints[k].second.push_back(table->ints[k].second[row]);
+          for (std::size_t k = 0; k < table->reals.size(); ++k)
+            part.reals[k].second.push_back(table->reals[k].second[row]);
+        }
+        if (part.rows() > 0) (target == 0 ? one.panel : one.decisions).append(part);
+      }
+    }
+  }
+  std::vector<std::string> missing;
+  for (int u = 0; u < info.points * info.reps; ++u)
+    if (!units.count(u))
+      missing.push_back("point " + std::to_string(u / info.reps) + " rep " +
+                        std::to_string(u % info.reps));
+  if (!missing.empty()) {
+    std::string list;
+    for (std::size_t k = 0; k < std::min<std::size_t>(missing.size(), 10); ++k)
+      list += (k ? ", " : "") + missing[k];
+    if (missing.size() > 10) list += ", ...";
+    throw InputError("the shards do not cover the sweep: " + std::to_string(missing.size()) +
+                     " unit(s) missing (" + list + ")");
+  }
+  write_results(out, assemble(info, units, ""));
+}
+
+}  // namespace smesim::sim
