@@ -8,6 +8,10 @@
 #include "smesim/sim/commands.hpp"
 #include "smesim/sim/sweep.hpp"
 
+#ifdef SMESIM_WITH_MPI
+#include <mpi.h>
+#endif
+
 namespace smesim::sim {
 
 namespace {
@@ -30,6 +34,52 @@ Shard shard_from(const std::string& flag) {
                      " and SLURM_ARRAY_TASK_COUNT=" + count + " do not name a shard");
   return {index, n};
 }
+
+#ifdef SMESIM_WITH_MPI
+// Under mpirun (detected from the launcher's environment, so that a plain run never initializes
+// MPI): rank 0 prepares the checkpoint and assembles the file; every rank runs a round-robin share
+// of the pending units, each made durable as a unit file. The file equals the single-process one.
+bool launched_by_mpirun() {
+  return std::getenv("OMPI_COMM_WORLD_SIZE") || std::getenv("PMI_SIZE") || std::getenv("PMIX_RANK");
+}
+
+void run_units_on_ranks(const SweepSpec& spec, const std::string& out, std::vector<int> pending,
+                        int rank, int size) {
+  int n = int(pending.size());
+  MPI_Bcast(&n, 1, MPI_INT, 0, MPI_COMM_WORLD);
+  if (n < 0) return;  // rank 0 failed before any work
+  pending.resize(std::size_t(n));
+  if (n > 0) MPI_Bcast(pending.data(), n, MPI_INT, 0, MPI_COMM_WORLD);
+  for (int k = rank; k < n; k += size) run_unit(spec, pending[std::size_t(k)], parts_dir_of(out));
+  MPI_Barrier(MPI_COMM_WORLD);
+}
+
+int mpi_sweep(const SweepSpec& spec, const std::string& out, SweepOptions opt) {
+  int rank = 0, size = 1;
+  MPI_Comm_rank(MPI_COMM_WORLD, &rank);
+  MPI_Comm_size(MPI_COMM_WORLD, &size);
+  opt.quiet = opt.quiet || rank != 0;
+  if (rank != 0) {
+    run_units_on_ranks(spec, out, {}, rank, size);
+    return 0;
+  }
+  bool started = false;
+  opt.run_units = [&](const std::vector<int>& pending) {
+    started = true;
+    run_units_on_ranks(spec, out, pending, 0, size);
+  };
+  try {
+    run_sweep(spec, out, opt);
+  } catch (...) {
+    if (!started) {
+      int failed = -1;
+      MPI_Bcast(&failed, 1, MPI_INT, 0, MPI_COMM_WORLD);
+    }
+    throw;
+  }
+  return 0;
+}
+#endif
 
 }  // namespace
 
@@ -60,7 +110,26 @@ void add_sweep_commands(CLI::App& app, Action& action) {
       opt.resume = a->resume;
       opt.quiet = a->quiet;
       const auto t0 = std::chrono::steady_clock::now();
+#ifdef SMESIM_WITH_MPI
+      if (launched_by_mpirun()) {
+        struct Mpi {
+          Mpi() { MPI_Init(nullptr, nullptr); }
+          ~Mpi() { MPI_Finalize(); }
+        } mpi;
+        int rank = 0;
+        MPI_Comm_rank(MPI_COMM_WORLD, &rank);
+        mpi_sweep(spec, a->out, opt);
+        if (rank != 0) return 0;
+      } else {
+        run_sweep(spec, a->out, opt);
+      }
+#else
+      if (const char* n = std::getenv("OMPI_COMM_WORLD_SIZE"); n && std::atoi(n) > 1)
+        throw InputError(
+            "this smesim was built without MPI: rebuild with MPI installed "
+            "(libopenmpi-dev) to run sweeps under mpirun");
       run_sweep(spec, a->out, opt);
+#endif
       const double secs =
           std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
       if (!a->quiet)

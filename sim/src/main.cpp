@@ -19,6 +19,7 @@ int main(int argc, char** argv) {
   sim::add_run_commands(app, action);
   sim::add_sweep_commands(app, action);
   sim::add_analysis_commands(app, action);
+  sim::add_sensitivity_command(app, action);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

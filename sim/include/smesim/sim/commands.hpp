@@ -27,5 +27,6 @@ void check_output_path(const std::string& out);
 void add_run_commands(CLI::App& app, Action& action);       // run, validate (sim/src/cli_run.cpp)
 void add_sweep_commands(CLI::App& app, Action& action);     // sweep, merge, sensitivity
 void add_analysis_commands(CLI::App& app, Action& action);  // regress, calibrate (analysis/)
+void add_sensitivity_command(CLI::App& app, Action& action);  // sensitivity (analysis/)
 
 }  // namespace smesim::sim

@@ -1,0 +1,88 @@
+// `smesim sensitivity`: first-order and total Sobol indices of an outcome from a Sobol sweep.
+#include <CLI/CLI.hpp>
+#include <algorithm>
+#include <cstdio>
+#include <iostream>
+#include <memory>
+#include <sstream>
+
+#include "smesim/analysis/sensitivity.hpp"
+#include "smesim/sim/commands.hpp"
+#include "smesim/sim/output.hpp"
+
+namespace smesim::sim {
+
+void add_sensitivity_command(CLI::App& app, Action& action) {
+  struct Args {
+    std::string file, outcome = "sme_international_share", format = "table";
+    int year = 0;
+  };
+  auto a = std::make_shared<Args>();
+  auto* cmd =
+      app.add_subcommand("sensitivity",
+                         "Sobol indices (first-order and total) per varied parameter, from a sweep "
+                         "with a Sobol design");
+  cmd->add_option("results", a->file, "Results of `smesim sweep` with design type sobol")
+      ->required();
+  cmd->add_option("--outcome", a->outcome,
+                  "Aggregate to explain (default sme_international_share)");
+  cmd->add_option("--year", a->year, "Year of the outcome (default: the last year)");
+  cmd->add_option("--format", a->format, "table or csv")->check(CLI::IsMember({"table", "csv"}));
+  cmd->callback([&action, a] {
+    action = [a] {
+      const auto r = read_results(a->file);
+      const auto* base = r.attribute("sweep_saltelli_base");
+      const auto* factors = r.attribute("sweep_factors");
+      if (!base || !factors || std::stoi(*base) <= 0)
+        throw InputError("'" + a->file +
+                         "' is not a sweep with a Sobol (Saltelli) design: use "
+                         "design: {type: sobol, samples: N} in the sweep file");
+      std::vector<std::string> names, roles;
+      std::stringstream fs(*factors), rs(*r.attribute("sweep_roles"));
+      for (std::string x; std::getline(fs, x, ',');) names.push_back(x);
+      for (std::string x; std::getline(rs, x, ',');) roles.push_back(x);
+      const auto it = std::find_if(r.aggregates.begin(), r.aggregates.end(),
+                                   [&](const auto& kv) { return kv.first == a->outcome; });
+      if (it == r.aggregates.end()) throw InputError("no outcome '" + a->outcome + "' in the file");
+      const int year = a->year ? a->year : r.years.back();
+      const auto yit = std::find(r.years.begin(), r.years.end(), year);
+      if (yit == r.years.end())
+        throw InputError("--year " + std::to_string(year) + " is outside the results' years " +
+                         std::to_string(r.years.front()) + "-" + std::to_string(r.years.back()));
+      const std::size_t Y = r.years.size(), t = std::size_t(yit - r.years.begin());
+      const int N = std::stoi(*base), d = int(names.size());
+      // The outcome of each design point: its mean over replications (the reference point, when
+      // run beside the design, comes after the Saltelli blocks and is not used).
+      std::vector<double> y(std::size_t(N) * std::size_t(d + 2));
+      for (std::size_t p = 0; p < y.size(); ++p) {
+        double s = 0;
+        for (int k = 0; k < r.reps; ++k)
+          s += it->second[(p * std::size_t(r.reps) + std::size_t(k)) * Y + t];
+        y[p] = s / r.reps;
+      }
+      const auto ix = analysis::sobol_indices(y, N, d);
+      if (a->format == "csv") {
+        std::cout << "outcome,year,parameter,role,first,first_ci95,total,total_ci95\n";
+        for (int f = 0; f < d; ++f)
+          std::printf("%s,%d,%s,%s,%.6g,%.6g,%.6g,%.6g\n", a->outcome.c_str(), year,
+                      names[std::size_t(f)].c_str(), roles[std::size_t(f)].c_str(),
+                      ix.first[std::size_t(f)], ix.first_ci[std::size_t(f)],
+                      ix.total[std::size_t(f)], ix.total_ci[std::size_t(f)]);
+        return 0;
+      }
+      std::printf(
+          "Sobol indices of %s in %d (N = %d base samples, %d replications per point;\n"
+          "intervals: 95%% bootstrap half-widths)\n\n",
+          a->outcome.c_str(), year, N, r.reps);
+      std::printf("  %-36s %-12s %18s %18s\n", "parameter", "role", "first-order", "total");
+      for (int f = 0; f < d; ++f)
+        std::printf("  %-36s %-12s %9.3f +- %5.3f %9.3f +- %5.3f\n", names[std::size_t(f)].c_str(),
+                    roles[std::size_t(f)].c_str(), ix.first[std::size_t(f)],
+                    ix.first_ci[std::size_t(f)], ix.total[std::size_t(f)],
+                    ix.total_ci[std::size_t(f)]);
+      return 0;
+    };
+  });
+}
+
+}  // namespace smesim::sim
