@@ -81,10 +81,12 @@ void World::collect_opportunities() {
       auto mode_of = [&](int r) { return Mode(f_.mode[i * kRegions + r]); };
       // 1. Invitations to follow a relocating customer (pulled).
       Stream si = stream(i, Purpose::invitation);
-      for (std::int32_t cust : {f_.customer0[i], f_.customer1[i]}) {
-        if (cust == kNoFirm || !f_.alive[cust]) continue;
+      for (int slot = 0; slot < 2; ++slot) {
+        const std::int32_t cust = slot ? f_.customer1[i] : f_.customer0[i];
+        if (cust == kNoFirm || !f_.alive[cust] || !f_.relocated_mask[cust]) continue;
         for (int r = 0; r < kRegions; ++r) {
           if (!(f_.relocated_mask[cust] >> r & 1u)) continue;
+          si.seek(std::uint32_t(slot * kRegions + r));  // one fixed draw per (customer, region)
           if (si.uniform() < P.relocation.p_invite && mode_of(r) != Mode::fdi)
             push(i, Source::invitation, Mode::fdi, r, cust);
         }
@@ -103,9 +105,9 @@ void World::collect_opportunities() {
           for (int r = 0; r < kRegions; ++r) sources[r] += f_.active_in(std::size_t(cust), r);
       Stream sr = stream(i, Purpose::referral);
       for (int r = 0; r < kRegions; ++r) {
-        const double u = sr.uniform();
-        if (mode_of(r) == Mode::none && sources[r] > 0 &&
-            u < 1.0 - std::pow(1.0 - P.opportunities.p_ref, sources[r]))
+        if (mode_of(r) != Mode::none || sources[r] == 0) continue;
+        sr.seek(std::uint32_t(r));  // one fixed draw per region
+        if (sr.uniform() < 1.0 - std::pow(1.0 - P.opportunities.p_ref, sources[r]))
           push(i, Source::referral, Mode::exporting, r, kNoFirm);
       }
       // 3. Proactive search, towards known and large markets; FDI after years of exporting.

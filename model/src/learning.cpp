@@ -30,6 +30,7 @@ void World::learn() {
       double I = snap[ir];
       if (f_.mode[ir] != 0) {
         I += L.info_gain * (1.0 - I);
+        s.seek(std::uint32_t(16 * r));  // each region's draws from its own blocks
         f_.ties[ir] = std::uint16_t(std::min(65535, f_.ties[ir] + poisson(s, L.tie_rate)));
         active = true;
       } else {

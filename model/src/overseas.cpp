@@ -14,9 +14,12 @@ void World::operate_overseas() {
     double size = 1.0;
     for (int r = 0; r < kRegions; ++r) {
       const std::size_t ir = i * kRegions + r;
-      const double u_fail = s.uniform(), z = s.normal();  // fixed draws per region
       const Mode m = Mode(f_.mode[ir]);
       if (m == Mode::none) continue;
+      s.seek(std::uint32_t(2 * r));  // fixed draws per region: blocks 2r and 2r + 1
+      const double u_fail = s.uniform();
+      s.seek(std::uint32_t(2 * r + 1));
+      const double z = s.normal();
       const double I = f_.info[ir], g = P.regions[r].g;
       const bool young = f_.years_in[ir] < O.fail_years;
       // The learning premium fades as the channel reaches its mature size, and reverses above

@@ -7,8 +7,8 @@
 
 #include <Random123/philox.h>
 
-#include <Random123/boxmuller.hpp>
 #include <Random123/uniform.hpp>
+#include <boost/random/normal_distribution.hpp>
 #include <cmath>
 #include <cstdint>
 #include <cstdlib>
@@ -87,18 +87,9 @@ class Stream {
     return r123::u01<double>((hi << 32) | lo);
   }
   bool bernoulli(double p) { return p > 0.0 && uniform() <= p; }
-  double normal() {
-    if (has_spare_) {
-      has_spare_ = false;
-      return spare_;
-    }
-    const std::uint64_t a = (std::uint64_t((*this)()) << 32) | (*this)();
-    const std::uint64_t b = (std::uint64_t((*this)()) << 32) | (*this)();
-    const auto z = r123::boxmuller(a, b);
-    spare_ = z.y;
-    has_spare_ = true;
-    return z.x;
-  }
+  // Standard normal by Boost.Random's ziggurat (portable: the same numbers everywhere; mostly a
+  // table lookup, so far cheaper than Box-Muller's log and sincos).
+  double normal() { return boost::random::normal_distribution<double>()(*this); }
   // Index in [0, n) with probability proportional to w[i] (n small; w >= 0, sum > 0).
   template <class W>
   int categorical(const W& w, int n) {
@@ -110,6 +101,13 @@ class Stream {
       if (u <= 0) return i;
     }
     return n - 1;
+  }
+  // Positions the stream at block `block` (4 numbers each): a submodel gives each event its own
+  // block, so an event's numbers do not depend on which other events drew (and inactive events
+  // cost nothing).
+  void seek(std::uint32_t block) {
+    ctr_.v[3] = (ctr_.v[3] & ~0x3FFFFu) | (block & 0x3FFFFu);
+    used_ = 4;
   }
   // Uniform integer in [0, n), n > 0 (Lemire's multiply-shift; bias below 2^-32 * n).
   std::uint32_t below(std::uint32_t n) {
@@ -128,8 +126,6 @@ class Stream {
   r123::Philox4x32::ctr_type ctr_;
   r123::Philox4x32::ctr_type block_{};
   int used_ = 4;
-  bool has_spare_ = false;
-  double spare_ = 0.0;
 };
 
 }  // namespace smesim::model
