@@ -67,6 +67,15 @@ void World::collect_opportunities() {
   const auto& training = P.levers.language_training;
   const std::size_t blocks = (n() + kGrain - 1) / kGrain;
   block_candidates_.assign(blocks, {});
+  // Markets each firm is active in (bit r), read by its peers' and suppliers' referrals.
+  active_mask_.resize(n());
+  exec_.for_blocks(n(), kGrain, [&](std::size_t, std::size_t lo, std::size_t hi) {
+    for (std::size_t i = lo; i < hi; ++i) {
+      std::uint8_t m = 0;
+      for (int r = 0; r < kRegions; ++r) m |= std::uint8_t((f_.mode[i * kRegions + r] != 0) << r);
+      active_mask_[i] = f_.alive[i] ? m : 0;
+    }
+  });
   std::vector<YearCounters> counts(blocks);
   exec_.for_blocks(n(), kGrain, [&](std::size_t b, std::size_t lo, std::size_t hi) {
     auto& out = block_candidates_[b];
@@ -95,14 +104,14 @@ void World::collect_opportunities() {
       // several referrals to the same market are one opportunity.
       std::array<int, kRegions> sources{};
       for (int r = 0; r < kRegions; ++r) sources[r] = f_.ties[i * kRegions + r];
-      for (auto [e, end] = boost::out_edges(i, net_.peers); e != end; ++e) {
-        const auto p = boost::target(*e, net_.peers);
-        if (!f_.alive[p]) continue;
-        for (int r = 0; r < kRegions; ++r) sources[r] += f_.active_in(p, r);
-      }
+      auto count = [&](std::size_t p) {
+        if (const std::uint8_t m = active_mask_[p])
+          for (int r = 0; r < kRegions; ++r) sources[r] += m >> r & 1u;
+      };
+      for (auto [e, end] = boost::out_edges(i, net_.peers); e != end; ++e)
+        count(boost::target(*e, net_.peers));
       for (std::int32_t cust : {f_.customer0[i], f_.customer1[i]})
-        if (cust != kNoFirm && f_.alive[cust])
-          for (int r = 0; r < kRegions; ++r) sources[r] += f_.active_in(std::size_t(cust), r);
+        if (cust != kNoFirm) count(std::size_t(cust));
       Stream sr = stream(i, Purpose::referral);
       for (int r = 0; r < kRegions; ++r) {
         if (mode_of(r) != Mode::none || sources[r] == 0) continue;
