@@ -9,6 +9,9 @@
     r.scenario     # resolved_parameters parsed with PyYAML, or None without PyYAML
                    # (the raw text is always in r.meta["resolved_parameters"])
 
+    a = smesim_reader.arrays("sweep.h5")   # the further arrays of a sweep file (/meta `arrays`)
+    a["summary/mean/sme_export_share"]     # numpy array [points, years]
+
 Command line: python3 smesim_reader.py results.h5   prints a summary.
 Needs only h5py, numpy and pandas (PyYAML optional).
 """
@@ -80,6 +83,18 @@ def load(path: str) -> Results:
     if yaml is not None and meta.get("resolved_parameters"):
         scenario = yaml.safe_load(meta["resolved_parameters"])
     return Results(meta, aggregates, panel, decisions, scenario)
+
+
+def arrays(path: str) -> dict[str, np.ndarray]:
+    """The further float64 arrays listed in the /meta attribute `arrays` (sweep files:
+    points/<parameter>, summary/<statistic>/<outcome>, effects/..., sweep/units), by path below
+    the root, in the listed order. Empty for a single run."""
+    with h5py.File(path, "r") as f:
+        meta_group = f.get("meta")
+        if meta_group is None or _value(meta_group.attrs.get("filetype", b"")) != FILETYPE:
+            raise ValueError(f"{path}: not an smesim results file")
+        listed = _names(meta_group, "arrays") if "arrays" in meta_group.attrs else []
+        return {p.strip("/"): f[p][()] for p in listed}
 
 
 def _summary(path: str) -> None:

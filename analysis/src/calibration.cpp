@@ -33,15 +33,19 @@ class Objective {
       : targets_(targets), f_(f), o_(o) {}
 
   Evaluation evaluate(const std::vector<double>& theta) {
-    for (const auto& e : o_.cache)
-      if (e.theta == theta) {
-        ++count_;
-        record(e, true);
-        return e;
-      }
+    for (const std::vector<Evaluation>* list :
+         {&o_.cache, static_cast<const std::vector<Evaluation>*>(
+                         &done_)})  // from a trace, or already evaluated here
+      for (const auto& e : *list)
+        if (e.theta == theta) {
+          ++count_;
+          record(e, true);
+          return e;
+        }
     Evaluation e{theta, f_(theta), 0};
     e.J = distance(e.moments, targets_, o_.replications);
     ++count_;
+    done_.push_back(e);
     record(e, false);
     return e;
   }
@@ -57,6 +61,7 @@ class Objective {
   const MomentFunction& f_;
   const CalibrationOptions& o_;
   Evaluation best_;
+  std::vector<Evaluation> done_;
   int count_ = 0;
 };
 

@@ -4,19 +4,30 @@
 //   z_i = (v_i - vbar) - lambda_g (vbar_g - vbar)   for v = x and y,   plus a column w_g,
 // with lambda_g = 0, w_g = 1 (pooled), lambda_g = 1, w_g = 1 (fe: Stata's within regression with
 // the grand mean added back) and lambda_g = theta_g, w_g = 1 - theta_g (re: quasi-demeaning). The
-// estimating regression is then y* = x* b + c w + e with x* = z + w xbar: its coefficients and
-// their variances follow from those on [z, w] by one fixed linear map (A below). Centring keeps
-// the normal equations well conditioned, and each pass over the data works on blocks of rows
-// that stay in cache, so the data are read three times (four for re) and never copied.
+// estimating regression is y* = x* b + c w + e with x* = z + w xbar: its coefficients and their
+// variances follow from those on [z, w] by one fixed linear map (A below).
+//
+// Writing z_i = (v_i - vbar_g) + (1 - lambda_g) d_g with d_g = vbar_g - vbar, and since the
+// within deviations sum to zero in each group, every model's cross products are the within cross
+// products plus sum_g T_g (1 - lambda_g)^2 d_g d_g' (and similar terms for w): two sums of
+// positive semi-definite terms, so nothing cancels.
+//
+// Speed: the rows are first put in group order (in place when each group's rows are already
+// together, otherwise by one stable counting sort into a copy), so that every pass reads
+// contiguous slices: group sums, within cross products, residuals and scores. Passes over
+// groups run in parallel on fixed chunks of groups whose results are combined in chunk order, so
+// the results do not depend on the number of threads.
 #include "smesim/analysis/panel.hpp"
+
+#include <oneapi/tbb/parallel_for.h>
 
 #include <Eigen/Cholesky>
 #include <algorithm>
 #include <cmath>
 #include <limits>
+#include <numeric>
 #include <stdexcept>
 #include <unordered_map>
-#include <utility>
 
 namespace smesim::analysis {
 
@@ -28,9 +39,11 @@ using Eigen::VectorXd;
 using Indices = std::vector<Index>;
 
 constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
-// A column whose variation around its mean is below this share of its sum of squares is constant
-// up to rounding.
+// A column whose variation around its mean is below this share of its raw sum of squares is
+// constant up to rounding.
 constexpr double kConstantTolerance = 1e-12;
+constexpr Index kBlock = 1024;       // rows per block of deviations (stays in cache)
+constexpr Index kChunk = 32 * 1024;  // rows per parallel task (at least)
 
 // Dense codes 0..count-1 for arbitrary integer ids, in order of first appearance.
 struct Codes {
@@ -62,71 +75,202 @@ Codes encode(std::span<const std::int64_t> ids) {
   return c;
 }
 
-// The data and their group structure. Index order of the (k+1)-vectors: x_1..x_k, y.
+// The data in group order: group g's rows are start[g] .. start[g+1]-1. The (k+1)-vectors are
+// ordered x_1..x_k, y.
 struct Panel {
   Index n = 0, k = 0, groups = 0;
-  std::vector<const double*> column;  // x_1..x_k, y
-  const std::int32_t* group = nullptr;
-  VectorXd count;  // T_g
-  VectorXd grand;  // grand means
-  MatrixXd dev;    // (k+1) x groups: group mean minus grand mean
+  std::vector<const double*> column;      // x_1..x_k, y, in group order
+  Index x_stride = 0;                     // distance between the columns of x
+  MatrixXd copy;                          // the data in group order, when the input is not
+  std::vector<Index> start;               // groups + 1 row offsets
+  std::vector<Index> chunk;               // first group of each parallel chunk, then `groups`
+  std::vector<std::int32_t> row_cluster;  // cluster of each row in group order (pooled only)
+  VectorXd count;                         // T_g
+  VectorXd grand;                         // grand means
+  MatrixXd mean;                          // (k+1) x groups: group means
+  MatrixXd dev;                           // (k+1) x groups: group mean minus grand mean
+
+  Eigen::Map<const MatrixXd, 0, Eigen::OuterStride<>> x_rows(Index first, Index rows) const {
+    return {column[0] + first, rows, k, Eigen::OuterStride<>(x_stride)};
+  }
+  Eigen::Map<const VectorXd> y_rows(Index first, Index rows) const {
+    return {column[std::size_t(k)] + first, rows};
+  }
 };
 
+// Runs f(first_group, end_group, chunk) over the fixed chunks of groups, in parallel.
+template <class F>
+void parallel_groups(const Panel& p, F&& f) {
+  const Index chunks = Index(p.chunk.size()) - 1;
+  oneapi::tbb::parallel_for(Index(0), chunks, [&](Index c) {
+    f(p.chunk[std::size_t(c)], p.chunk[std::size_t(c) + 1], c);
+  });
+}
+
+// out(row0 + c, g) = sum over group g's rows r of column[c][r] (times weight[r] if given), for
+// the groups g0..g1-1, W columns at a time: W independent sums hide the latency of
+// floating-point addition, which dominates for small groups.
+template <int W>
+void group_sums_of(const Panel& p, const double* const* column, const double* weight, Index g0,
+                   Index g1, MatrixXd& out, Index row0) {
+  for (Index g = g0; g < g1; ++g) {
+    double acc[W] = {};
+    const Index end = p.start[std::size_t(g) + 1];
+    if (weight) {
+      for (Index r = p.start[std::size_t(g)]; r < end; ++r)
+        for (int c = 0; c < W; ++c) acc[c] += column[c][r] * weight[r];
+    } else {
+      for (Index r = p.start[std::size_t(g)]; r < end; ++r)
+        for (int c = 0; c < W; ++c) acc[c] += column[c][r];
+    }
+    for (int c = 0; c < W; ++c) out(row0 + c, g) = acc[c];
+  }
+}
+
+void group_sums(const Panel& p, const std::vector<const double*>& columns, const double* weight,
+                Index g0, Index g1, MatrixXd& out, Index row0 = 0) {
+  const Index m = Index(columns.size());
+  for (Index j = 0; j < m;) {
+    const double* const* c = columns.data() + j;
+    if (m - j >= 8) {
+      group_sums_of<8>(p, c, weight, g0, g1, out, row0 + j);
+      j += 8;
+    } else if (m - j >= 4) {
+      group_sums_of<4>(p, c, weight, g0, g1, out, row0 + j);
+      j += 4;
+    } else if (m - j >= 2) {
+      group_sums_of<2>(p, c, weight, g0, g1, out, row0 + j);
+      j += 2;
+    } else {
+      group_sums_of<1>(p, c, weight, g0, g1, out, row0 + j);
+      j += 1;
+    }
+  }
+}
+
+// Puts the rows in group order, then computes group counts and means. `row_cluster`: the
+// cluster code of each input row, kept (in group order) only when clusters cut across groups.
 Panel describe(const Eigen::Ref<const VectorXd>& y, const Eigen::Ref<const MatrixXd>& X,
-               const Codes& groups) {
+               const Codes& groups, const std::int32_t* row_cluster) {
   Panel p;
   p.n = y.size();
   p.k = X.cols();
   p.groups = groups.count;
-  p.group = groups.code.data();
-  for (Index j = 0; j < p.k; ++j) p.column.push_back(X.col(j).data());
-  p.column.push_back(y.data());
-  const Index k1 = p.k + 1;
-  MatrixXd sums = MatrixXd::Zero(k1, p.groups);
-  p.count = VectorXd::Zero(p.groups);
-  for (Index i = 0; i < p.n; ++i) p.count[p.group[i]] += 1;
-  for (Index j = 0; j < k1; ++j) {
-    const double* v = p.column[std::size_t(j)];
-    double* s = sums.data() + j;
-    for (Index i = 0; i < p.n; ++i) s[k1 * p.group[i]] += v[i];
+  const Index k1 = p.k + 1, n = p.n, G = p.groups;
+  const std::int32_t* code = groups.code.data();
+  p.count = VectorXd::Zero(G);
+  Index runs = 0;
+  for (Index i = 0; i < n;) {  // runs of rows of one group
+    Index end = i + 1;
+    while (end < n && code[end] == code[i]) ++end;
+    p.count[code[i]] += double(end - i);
+    ++runs;
+    i = end;
   }
+  p.start.resize(std::size_t(G) + 1, 0);
+  for (Index g = 0; g < G; ++g)
+    p.start[std::size_t(g) + 1] = p.start[std::size_t(g)] + Index(p.count[g]);
+  if (runs == G) {  // each group's rows together, groups in order of first appearance
+    for (Index j = 0; j < p.k; ++j) p.column.push_back(X.col(j).data());
+    p.column.push_back(y.data());
+    p.x_stride = X.outerStride();
+    if (row_cluster) p.row_cluster.assign(row_cluster, row_cluster + n);
+  } else {  // a stable counting sort into a copy
+    std::vector<Index> next(p.start.begin(), p.start.end() - 1);
+    std::vector<Index> position(static_cast<std::size_t>(n));
+    for (Index i = 0; i < n; ++i) position[std::size_t(i)] = next[std::size_t(code[i])]++;
+    p.copy.resize(n, k1);
+    for (Index j = 0; j < k1; ++j) {
+      const double* src = j < p.k ? X.col(j).data() : y.data();
+      double* dst = p.copy.col(j).data();
+      for (Index i = 0; i < n; ++i) dst[position[std::size_t(i)]] = src[i];
+      p.column.push_back(dst);
+    }
+    p.x_stride = n;
+    if (row_cluster) {
+      p.row_cluster.resize(std::size_t(n));
+      for (Index i = 0; i < n; ++i)
+        p.row_cluster[std::size_t(position[std::size_t(i)])] = row_cluster[i];
+    }
+  }
+  // Chunks of whole groups of at least kChunk rows.
+  for (Index g = 0; g < G; ++g)
+    if (p.chunk.empty() || p.start[std::size_t(g)] - p.start[std::size_t(p.chunk.back())] >= kChunk)
+      p.chunk.push_back(g);
+  p.chunk.push_back(G);
+
+  MatrixXd sums(k1, G);
+  parallel_groups(
+      p, [&](Index g0, Index g1, Index) { group_sums(p, p.column, nullptr, g0, g1, sums); });
   if (!sums.allFinite())
     throw std::invalid_argument("y or a regressor has a missing (NaN) or infinite value");
-  p.grand = sums.rowwise().sum() / double(p.n);
-  p.dev = sums * p.count.cwiseInverse().asDiagonal();
-  p.dev.colwise() -= p.grand;
+  p.grand = sums.rowwise().sum() / double(n);
+  p.mean = sums * p.count.cwiseInverse().asDiagonal();
+  p.dev = p.mean.colwise() - p.grand;
   return p;
 }
 
-// Calls f(block, first_row) for consecutive blocks of rows of [z_x, w, z_y] (k + 2 columns).
-template <class F>
-void for_each_block(const Panel& p, const VectorXd& lambda, const VectorXd& w, F&& f) {
-  constexpr Index kBlock = 512;
+// Cross products of [x, y] around the group means.
+MatrixXd within_cross_products(const Panel& p) {
   const Index k1 = p.k + 1;
-  MatrixXd block(std::min(kBlock, p.n), p.k + 2);
-  for (Index first = 0; first < p.n; first += kBlock) {
-    const Index m = std::min(kBlock, p.n - first);
-    const std::int32_t* g = p.group + first;
-    for (Index j = 0; j < k1; ++j) {
-      const double* v = p.column[std::size_t(j)] + first;
-      const double* dev = p.dev.data() + j;
-      const double mean = p.grand[j];
-      double* out = block.col(j < p.k ? j : p.k + 1).data();
-      for (Index r = 0; r < m; ++r) out[r] = v[r] - mean - lambda[g[r]] * dev[k1 * g[r]];
+  std::vector<MatrixXd> part(p.chunk.size() - 1);
+  parallel_groups(p, [&](Index g0, Index g1, Index c) {
+    MatrixXd s = MatrixXd::Zero(k1, k1);
+    MatrixXd block(kBlock, k1);
+    Index rows = 0;
+    const auto flush = [&] {
+      const auto b = block.topRows(rows);
+      for (Index a = 0; a < k1; ++a)
+        for (Index d = 0; d <= a; ++d) s(a, d) += b.col(a).dot(b.col(d));
+      rows = 0;
+    };
+    for (Index g = g0; g < g1; ++g) {
+      Index first = p.start[std::size_t(g)];
+      const Index end = p.start[std::size_t(g) + 1];
+      while (first < end) {  // deviations of the group's rows, a block at a time
+        const Index take = std::min(end - first, kBlock - rows);
+        for (Index j = 0; j < k1; ++j) {
+          const double* v = p.column[std::size_t(j)] + first;
+          const double m = p.mean(j, g);
+          double* out = block.col(j).data() + rows;
+          for (Index r = 0; r < take; ++r) out[r] = v[r] - m;
+        }
+        rows += take;
+        first += take;
+        if (rows == kBlock) flush();
+      }
     }
-    double* wc = block.col(p.k).data();
-    for (Index r = 0; r < m; ++r) wc[r] = w[g[r]];
-    f(block.topRows(m), first);
-  }
+    if (rows > 0) flush();
+    part[std::size_t(c)] = std::move(s);
+  });
+  MatrixXd s = MatrixXd::Zero(k1, k1);
+  for (const auto& ps : part) s += ps;
+  s.triangularView<Eigen::StrictlyUpper>() = s.transpose();
+  return s;
 }
 
-// Cross-product matrix of [z_x, w, z_y].
-MatrixXd cross_products(const Panel& p, const VectorXd& lambda, const VectorXd& w) {
-  MatrixXd s = MatrixXd::Zero(p.k + 2, p.k + 2);
-  for_each_block(p, lambda, w, [&](const auto& block, Index) {
-    s.selfadjointView<Eigen::Lower>().rankUpdate(block.transpose());
-  });
-  s.triangularView<Eigen::StrictlyUpper>() = s.transpose();
+// Cross products of the estimating regression's columns [z_x, w, z_y] (see the file comment):
+// within + sum_g T_g v_g v_g' with v_g = [(1 - lambda_g) d_g, w_g, (1 - lambda_g) dy_g].
+MatrixXd estimating_cross_products(const Panel& p, const MatrixXd& within, const MatrixXd& total,
+                                   const VectorXd& lambda, const VectorXd& w) {
+  const Index k = p.k;
+  Indices xy(static_cast<std::size_t>(k));
+  std::iota(xy.begin(), xy.end(), Index(0));
+  xy.push_back(k + 1);
+  MatrixXd s = MatrixXd::Zero(k + 2, k + 2);
+  if ((w.array() == 1.0).all() &&
+      ((lambda.array() == 1.0).all() || (lambda.array() == 0.0).all())) {
+    // fe, pooled: sum_g T_g d_g = 0, so w is orthogonal to z.
+    s(xy, xy) = lambda[0] == 1.0 ? within : total;
+    s(k, k) = double(p.n);
+    return s;
+  }
+  s(xy, xy) = within;
+  MatrixXd v(k + 2, p.groups);
+  v.topRows(k) = p.dev.topRows(k) * (1 - lambda.array()).matrix().asDiagonal();
+  v.row(k) = w.transpose();
+  v.row(k + 1) = p.dev.row(k).cwiseProduct((1 - lambda.array()).matrix().transpose());
+  s += v * p.count.asDiagonal() * v.transpose();
   return s;
 }
 
@@ -142,8 +286,8 @@ enum class Dropped { none, constant, no_within, collinear };
 
 // Left-to-right choice of the columns of the cross-product matrix `w` that are not (nearly)
 // linear combinations of the columns kept before them; Stata's _rmcoll likewise keeps the first
-// of a collinear set. `total` is each column's sum of squares around its grand mean and
-// `magnitude` its raw sum of squares.
+// of a collinear set. `total` is each column's sum of squares around its grand mean, `magnitude`
+// its raw sum of squares.
 Indices independent_columns(const MatrixXd& w, const VectorXd& total, const VectorXd& magnitude,
                             double tolerance, std::vector<Dropped>* why = nullptr) {
   Indices kept;
@@ -153,13 +297,9 @@ Indices independent_columns(const MatrixXd& w, const VectorXd& total, const Vect
       reason = Dropped::constant;
     } else if (!(w(j, j) > tolerance * total[j])) {
       reason = Dropped::no_within;
-    } else {
-      double residual = w(j, j);
-      if (!kept.empty()) {
-        const MatrixXd wkk = w(kept, kept);
-        const VectorXd wkj = w(kept, Eigen::seqN(j, 1));
-        residual -= wkj.dot(spd_inverse(wkk) * wkj);
-      }
+    } else if (!kept.empty()) {
+      const VectorXd wkj = w(kept, Eigen::seqN(j, 1));
+      const double residual = w(j, j) - wkj.dot(spd_inverse(w(kept, kept)) * wkj);
       if (!(residual > tolerance * total[j])) reason = Dropped::collinear;
     }
     if (reason == Dropped::none) kept.push_back(j);
@@ -172,32 +312,31 @@ double squared_correlation(double sxy, double sxx, double syy) {
   return sxx > 0 && syy > 0 ? sxy * sxy / (sxx * syy) : kNaN;
 }
 
-// Between regression of ybar_g on xbar_g over the kept columns: its residuals. `weight` is 1 per
-// group (Stata) or T_g (plm's "Between" model); `dev` rows are x_1..x_k, y.
+// The between regression of ybar_g on [1, xbar_g] over the columns `cols`, each group weighted
+// by `weight` (1: Stata's between regression; T_g: plm's "Between" model).
 struct Between {
   VectorXd residual;  // one per group
-  Index slopes = 0;
-  MatrixXd design;  // [1, centred xbar_g] over the kept columns, one row per group
+  Index slopes = 0;   // regressors kept
+  MatrixXd design;    // [1, xbar_g - weighted mean] over the kept regressors, one row per group
 };
 
 Between between_regression(const Panel& p, const Indices& cols, const VectorXd& weight,
                            double tolerance) {
-  const double total_weight = weight.sum();
-  MatrixXd d(p.groups, Index(cols.size()) + 1);  // kept x columns then y, centred (weighted)
-  for (std::size_t c = 0; c <= cols.size(); ++c) {
-    const Index row = c < cols.size() ? cols[c] : p.k;
-    const VectorXd v = p.dev.row(row).transpose();
-    d.col(Index(c)) = v.array() - v.dot(weight) / total_weight;
-  }
   const Index kc = Index(cols.size());
+  const double total_weight = weight.sum();
+  MatrixXd d(p.groups, kc + 1);  // the columns, then y, around their weighted means
+  for (Index c = 0; c <= kc; ++c) {
+    const VectorXd v = p.dev.row(c < kc ? cols[std::size_t(c)] : p.k).transpose();
+    d.col(c) = v.array() - v.dot(weight) / total_weight;
+  }
   const MatrixXd s = d.transpose() * weight.asDiagonal() * d;
   VectorXd magnitude(kc);
   for (Index c = 0; c < kc; ++c) {
     const double mean = p.grand[cols[std::size_t(c)]];
     magnitude[c] = s(c, c) + total_weight * mean * mean;
   }
-  const VectorXd diag = s.diagonal().head(kc);
-  const Indices kept = independent_columns(s.topLeftCorner(kc, kc), diag, magnitude, tolerance);
+  const Indices kept =
+      independent_columns(s.topLeftCorner(kc, kc), s.diagonal().head(kc), magnitude, tolerance);
   Between b;
   b.slopes = Index(kept.size());
   VectorXd beta = VectorXd::Zero(kc);
@@ -207,6 +346,52 @@ Between between_regression(const Panel& p, const Indices& cols, const VectorXd& 
   b.design.col(0).setOnes();
   for (Index c = 0; c < b.slopes; ++c) b.design.col(c + 1) = d.col(kept[std::size_t(c)]);
   return b;
+}
+
+// Swamy-Arora variance components of the random-effects model: sigma_e^2 from the within
+// regression, sigma_u^2 from the between regression, the latter as Stata or plm computes it.
+struct Components {
+  double sigma_e2 = 0, sigma_u2 = 0;
+};
+
+Components variance_components(const Panel& p, const MatrixXd& within, const VectorXd& total_ss,
+                               const VectorXd& magnitude, const Indices& kept,
+                               VarianceComponents method, double tolerance) {
+  const Index n = p.n, k = p.k, G = p.groups;
+  const Indices kw =
+      independent_columns(within.topLeftCorner(k, k), total_ss, magnitude, tolerance);
+  double rss_within = within(k, k);
+  if (!kw.empty()) {
+    const VectorXd r = within(kw, Eigen::seqN(k, 1));
+    rss_within -= r.dot(spd_inverse(within(kw, kw)) * r);
+  }
+  const Index df_within = n - G - Index(kw.size());
+  if (df_within <= 0)
+    throw std::invalid_argument(
+        "too few observations for random effects: observations - groups - regressors = " +
+        std::to_string(df_within));
+  Components c;
+  c.sigma_e2 = std::max(0.0, rss_within) / double(df_within);
+  const bool stata = method == VarianceComponents::stata;
+  const Between b = between_regression(p, kept, stata ? VectorXd::Ones(G) : p.count, tolerance);
+  const Index df_between = G - 1 - b.slopes;
+  if (df_between <= 0)
+    throw std::invalid_argument("too few groups for random effects: groups - regressors - 1 = " +
+                                std::to_string(df_between));
+  if (stata) {
+    // sigma_u^2 = SSR_b / (G - K) - sigma_e^2 / T-bar, T-bar the harmonic mean of T_g.
+    const double t_bar = double(G) / p.count.cwiseInverse().sum();
+    c.sigma_u2 = b.residual.squaredNorm() / double(df_between) - c.sigma_e2 / t_bar;
+  } else {
+    // Baltagi and Chang (1994), plm's "swar": E[q] = (G - K) sigma_e^2 +
+    // (N - trace((sum T_g z z')^-1 sum T_g^2 z z')) sigma_u^2 with q = sum_g T_g ebar_g^2.
+    const double q = b.residual.dot(p.count.asDiagonal() * b.residual);
+    const MatrixXd tz = p.count.asDiagonal() * b.design;
+    const double trace = (spd_inverse(b.design.transpose() * tz) * (tz.transpose() * tz)).trace();
+    c.sigma_u2 = (q - double(df_between) * c.sigma_e2) / (double(n) - trace);
+  }
+  c.sigma_u2 = std::max(0.0, c.sigma_u2);
+  return c;
 }
 
 }  // namespace
@@ -262,19 +447,19 @@ PanelResult estimate(const Eigen::Ref<const VectorXd>& y, const Eigen::Ref<const
   const Codes groups = encode(group);
   const Codes clusters = cluster.empty() ? Codes{} : encode(cluster);
   const Codes& cl = cluster.empty() ? groups : clusters;
-  if (!cluster.empty() && model != PanelModel::pooled) {
-    std::vector<std::int32_t> cluster_of(std::size_t(groups.count), -1);
-    for (Index i = 0; i < n; ++i) {
-      auto& c = cluster_of[std::size_t(groups.code[std::size_t(i)])];
-      if (c < 0) c = cl.code[std::size_t(i)];
-      if (c != cl.code[std::size_t(i)])
-        throw std::invalid_argument(
-            "groups are not nested within clusters: a group has rows in two clusters (as in "
-            "Stata's xtreg, fe and re need each group inside one cluster)");
-    }
+  std::vector<std::int32_t> cluster_of(std::size_t(groups.count), -1);  // fe, re: of each group
+  bool nested = true;
+  for (std::size_t i = 0; i < std::size_t(n); ++i) {
+    auto& c = cluster_of[std::size_t(groups.code[i])];
+    if (c >= 0 && c != cl.code[i]) nested = false;
+    c = cl.code[i];
   }
+  if (!nested && model != PanelModel::pooled)
+    throw std::invalid_argument(
+        "groups are not nested within clusters (a group has rows in two clusters); fe and re "
+        "need each group inside one cluster, as Stata's xtreg does");
 
-  const Panel p = describe(y, X, groups);
+  const Panel p = describe(y, X, groups, nested ? nullptr : cl.code.data());
   const Index G = p.groups;
   PanelResult res;
   res.model = model;
@@ -285,146 +470,109 @@ PanelResult estimate(const Eigen::Ref<const VectorXd>& y, const Eigen::Ref<const
   res.t_max = std::int64_t(p.count.maxCoeff());
   res.t_mean = double(n) / double(G);
 
-  // Sums of squares around the grand mean (within + between) and raw, for the collinearity test.
-  const MatrixXd between_cross = p.dev * p.count.asDiagonal() * p.dev.transpose();
-  const VectorXd ones = VectorXd::Ones(G), zeros = VectorXd::Zero(G);
-  MatrixXd s;  // cross products of the estimating regression
-  MatrixXd within;
-  if (model != PanelModel::pooled) within = cross_products(p, ones, ones);
-  const MatrixXd total = model == PanelModel::pooled
-                             ? cross_products(p, zeros, ones)
-                             : MatrixXd(within.topLeftCorner(k, k) + between_cross.topLeftCorner(k, k));
-  VectorXd total_ss = total.diagonal().head(k);
-  VectorXd magnitude = total_ss + double(n) * p.grand.head(k).cwiseAbs2();
+  // Cross products of [x, y] around group means and around the grand mean.
+  const MatrixXd within = within_cross_products(p);
+  const MatrixXd total = within + p.dev * p.count.asDiagonal() * p.dev.transpose();
+  const VectorXd total_ss = total.diagonal().head(k);
+  const VectorXd magnitude = total_ss + double(n) * p.grand.head(k).cwiseAbs2();
 
   std::vector<Dropped> why;
   const Indices kept =
-      model == PanelModel::fe
-          ? independent_columns(within.topLeftCorner(k, k), total_ss, magnitude, tol, &why)
-          : independent_columns(total.topLeftCorner(k, k), total_ss, magnitude, tol, &why);
-  for (Index j = 0; j < k; ++j) {
-    const auto& name = names[std::size_t(j)];
-    switch (why[std::size_t(j)]) {
-      case Dropped::none:
-        continue;
-      case Dropped::constant:
-        res.warnings.push_back(name + " omitted: it is constant");
-        break;
-      case Dropped::no_within:
-        res.warnings.push_back(name +
-                               " omitted: no variation within groups (collinear with the fixed "
-                               "effects)");
-        break;
-      case Dropped::collinear:
-        res.warnings.push_back(name + " omitted because of collinearity with earlier regressors");
-        break;
-    }
+      independent_columns((model == PanelModel::fe ? within : total).topLeftCorner(k, k), total_ss,
+                          magnitude, tol, &why);
+  for (std::size_t j = 0; j < std::size_t(k); ++j) {
+    if (why[j] == Dropped::none) continue;
+    const std::string& name = names[j];
     res.omitted.push_back(name);
+    res.warnings.push_back(why[j] == Dropped::constant ? name + " omitted: it is constant"
+                           : why[j] == Dropped::no_within
+                               ? name +
+                                     " omitted: it does not vary within groups "
+                                     "(collinear with the fixed effects)"
+                               : name +
+                                     " omitted because of collinearity with earlier "
+                                     "regressors");
   }
   const Index kk = Index(kept.size());
 
-  VectorXd lambda = ones, w = ones;  // fe
-  if (model == PanelModel::pooled) lambda = zeros;
+  VectorXd lambda = VectorXd::Constant(G, model == PanelModel::pooled ? 0.0 : 1.0);
+  VectorXd w = VectorXd::Ones(G);
   if (model == PanelModel::re) {
-    // sigma_e^2 from the within regression, over the regressors that vary within groups.
-    std::vector<Dropped> unused;
-    const Indices kw =
-        independent_columns(within.topLeftCorner(k, k), total_ss, magnitude, tol, &unused);
-    double rss_within = within(k + 1, k + 1);
-    if (!kw.empty()) {
-      const VectorXd r = within(kw, Eigen::seqN(k + 1, 1));
-      rss_within -= r.dot(spd_inverse(within(kw, kw)) * r);
-    }
-    const double df_within = double(n - G - Index(kw.size()));
-    if (df_within <= 0)
-      throw std::invalid_argument("too few observations for random effects: N - groups - "
-                                  "regressors = " +
-                                  std::to_string(n - G - Index(kw.size())));
-    const double sigma_e2 = std::max(0.0, rss_within) / df_within;
-    double sigma_u2 = 0;
-    if (options.components == VarianceComponents::stata) {
-      const Between b = between_regression(p, kept, ones, tol);
-      const double df_between = double(G - 1 - b.slopes);
-      if (df_between <= 0)
-        throw std::invalid_argument("too few groups for random effects: groups - regressors - 1 = " +
-                                    std::to_string(G - 1 - b.slopes));
-      const double t_bar = double(G) / p.count.cwiseInverse().sum();  // harmonic mean of T_g
-      sigma_u2 = b.residual.squaredNorm() / df_between - sigma_e2 / t_bar;
-    } else {
-      const Between b = between_regression(p, kept, p.count, tol);
-      const double df_between = double(G - 1 - b.slopes);
-      if (df_between <= 0)
-        throw std::invalid_argument("too few groups for random effects: groups - regressors - 1 = " +
-                                    std::to_string(G - 1 - b.slopes));
-      // plm's unbiased form (Baltagi and Chang 1994): E[q] = (G - K - 1) sigma_e^2 +
-      // (N - trace((sum T_g z z')^-1 sum T_g^2 z z')) sigma_u^2, z = [1, xbar_g].
-      const double q = b.residual.dot(p.count.asDiagonal() * b.residual);
-      const MatrixXd tz = p.count.asDiagonal() * b.design;
-      const double trace = (spd_inverse(b.design.transpose() * tz) * (tz.transpose() * tz)).trace();
-      sigma_u2 = (q - df_between * sigma_e2) / (double(n) - trace);
-    }
-    sigma_u2 = std::max(0.0, sigma_u2);
-    res.sigma_e = std::sqrt(sigma_e2);
-    res.sigma_u = std::sqrt(sigma_u2);
+    const Components vc =
+        variance_components(p, within, total_ss, magnitude, kept, options.components, tol);
+    res.sigma_e = std::sqrt(vc.sigma_e2);
+    res.sigma_u = std::sqrt(vc.sigma_u2);
     for (Index g = 0; g < G; ++g) {
-      const double denom = p.count[g] * sigma_u2 + sigma_e2;
-      lambda[g] = denom > 0 ? 1 - std::sqrt(sigma_e2 / denom) : 0;
+      const double denom = p.count[g] * vc.sigma_u2 + vc.sigma_e2;
+      lambda[g] = denom > 0 ? 1 - std::sqrt(vc.sigma_e2 / denom) : 0;
       w[g] = 1 - lambda[g];
     }
-    s = cross_products(p, lambda, w);
-  } else {
-    s = model == PanelModel::fe ? std::move(within) : total;
   }
 
-  // Solve on [z(kept), w]; then b and c = ybar - xbar'b + gamma.
+  // Solve on [z(kept), w]; c = ybar - xbar'b + gamma, gamma the coefficient on w.
+  const MatrixXd s = estimating_cross_products(p, within, total, lambda, w);
   Indices kwc = kept;
   kwc.push_back(k);
-  const MatrixXd skk = s(kwc, kwc);
-  const MatrixXd sinv = spd_inverse(skk);
+  const MatrixXd sinv = spd_inverse(s(kwc, kwc));
   const VectorXd solution = sinv * s(kwc, Eigen::seqN(k + 1, 1));
   VectorXd b = VectorXd::Zero(k);
   b(kept) = solution.head(kk);
   const double gamma = solution[kk];
   const double constant = p.grand[k] - p.grand.head(k).dot(b) + gamma;
 
-  // Residual pass: residual sum of squares, cluster scores, R-squared.
-  const VectorXd db = p.dev.topRows(k).transpose() * b;  // (xbar_g - xbar)'b
-  const double* dy = p.dev.data() + k;
-  MatrixXd scores = MatrixXd::Zero(k + 1, cl.count);
-  double rss = 0, o_xy = 0, o_xx = 0, o_yy = 0, w_xy = 0, w_xx = 0, w_yy = 0;
-  VectorXd zb;
-  for_each_block(p, lambda, w, [&](const auto& block, Index first) {
-    const Index m = block.rows();
-    zb.noalias() = block.leftCols(k) * b;
-    const std::int32_t* g = p.group + first;
-    const std::int32_t* c = cl.code.data() + first;
-    VectorXd e = block.col(k + 1) - zb - gamma * block.col(k);
-    rss += e.squaredNorm();
-    for (Index j = 0; j <= k; ++j) {
-      const double* z = block.col(j).data();
-      double* sc = scores.data() + j;
-      for (Index r = 0; r < m; ++r) sc[(k + 1) * c[r]] += z[r] * e[r];
-    }
-    const double* zy = block.col(k + 1).data();
-    for (Index r = 0; r < m; ++r) {
-      const double lam = lambda[g[r]], dbg = db[g[r]], dyg = dy[(k + 1) * g[r]];
-      const double xo = zb[r] + lam * dbg, yo = zy[r] + lam * dyg;
-      const double xw = zb[r] - (1 - lam) * dbg, yw = zy[r] - (1 - lam) * dyg;
-      o_xy += xo * yo;
-      o_xx += xo * xo;
-      o_yy += yo * yo;
-      w_xy += xw * yw;
-      w_xx += xw * xw;
-      w_yy += yw * yw;
-    }
-  });
-  res.rss = rss;
-  res.r2_overall = squared_correlation(o_xy, o_xx, o_yy);
-  res.r2_within = squared_correlation(w_xy, w_xx, w_yy);
+  // Stata's R-squared: squared correlations of (y, x b) around the grand mean, around group
+  // means, and of the group means over groups (unweighted).
+  const auto r2 = [&](const MatrixXd& c) {
+    return squared_correlation(b.dot(c.col(k).head(k)), b.dot(c.topLeftCorner(k, k) * b), c(k, k));
+  };
+  res.r2_overall = r2(total);
+  res.r2_within = r2(within);
+  const VectorXd ubar = p.dev.row(k).transpose() - p.dev.topRows(k).transpose() * b;  // per group
   {
-    const VectorXd xbg = db, ybg = p.dev.row(k).transpose();  // grand means cancel in corr
-    const VectorXd xc = xbg.array() - xbg.mean(), yc = ybg.array() - ybg.mean();
+    const VectorXd xb = p.dev.topRows(k).transpose() * b;
+    const VectorXd xc = xb.array() - xb.mean();
+    const VectorXd yc = p.dev.row(k).transpose().array() - p.dev.row(k).mean();
     res.r2_between = squared_correlation(xc.dot(yc), xc.squaredNorm(), yc.squaredNorm());
+  }
+
+  // Residuals e_i = y_i - x_i'b - a_g and the scores, the cluster sums of [z, w] e. With
+  // z_i = (x_i - xbar_g) + (1 - lambda_g) d_g: e_i = (yw_i - xw_i'b) + h_g where, per group,
+  // h_g = (1 - lambda_g) ubar_g - gamma w_g, so a_g = ybar_g - xbar_g'b - h_g. A group adds
+  // sum (x - xbar_g) e + (1 - lambda_g) d_g E_g to its cluster's x scores and w_g E_g to the
+  // constant's, E_g = sum e.
+  const VectorXd h = (1 - lambda.array()) * ubar.array() - gamma * w.array();
+  const VectorXd a = p.mean.row(k).transpose() - p.mean.topRows(k).transpose() * b - h;
+  VectorXd e(n);
+  MatrixXd group_scores(k + 1, G);  // sum (x - xbar_g) e, then E_g
+  std::vector<double> rss_part(p.chunk.size() - 1);
+  const std::vector<const double*> x(p.column.begin(), p.column.end() - 1);
+  parallel_groups(p, [&](Index g0, Index g1, Index c) {
+    const Index first = p.start[std::size_t(g0)], rows = p.start[std::size_t(g1)] - first;
+    auto ec = e.segment(first, rows);
+    ec.noalias() = p.y_rows(first, rows) - p.x_rows(first, rows) * b;
+    for (Index g = g0; g < g1; ++g)
+      for (Index r = p.start[std::size_t(g)]; r < p.start[std::size_t(g) + 1]; ++r) e[r] -= a[g];
+    rss_part[std::size_t(c)] = ec.squaredNorm();
+    group_sums(p, x, e.data(), g0, g1, group_scores);
+    group_sums(p, {e.data()}, nullptr, g0, g1, group_scores, k);  // E_g
+    for (Index g = g0; g < g1; ++g)
+      for (Index j = 0; j < k; ++j) group_scores(j, g) -= p.mean(j, g) * group_scores(k, g);
+  });
+  res.rss = std::accumulate(rss_part.begin(), rss_part.end(), 0.0);
+  MatrixXd scores = MatrixXd::Zero(k + 1, cl.count);
+  if (nested) {
+    for (Index g = 0; g < G; ++g) {
+      auto sc = scores.col(cluster_of[std::size_t(g)]);
+      sc.head(k) +=
+          group_scores.col(g).head(k) + (1 - lambda[g]) * group_scores(k, g) * p.dev.col(g).head(k);
+      sc[k] += w[g] * group_scores(k, g);
+    }
+  } else {  // pooled, clusters across groups: z = x - xbar, w = 1, row by row
+    for (Index i = 0; i < n; ++i) {
+      auto sc = scores.col(p.row_cluster[std::size_t(i)]);
+      for (Index j = 0; j < k; ++j) sc[j] += (p.column[std::size_t(j)][i] - p.grand[j]) * e[i];
+      sc[k] += e[i];
+    }
   }
 
   // Conventional and cluster-robust variances, mapped from [z, w] to [b, c] by A^-1.
@@ -434,16 +582,19 @@ PanelResult estimate(const Eigen::Ref<const VectorXd>& y, const Eigen::Ref<const
                                 " observations leave " + std::to_string(df) +
                                 " residual degrees of freedom");
   res.df_resid = df;
-  const double s2 = rss / double(df);
+  const double s2 = res.rss / double(df);
   MatrixXd a_inv = MatrixXd::Identity(kk + 1, kk + 1);
   a_inv.row(kk).head(kk) = -p.grand(kept).transpose();
-  res.vcov = s2 * a_inv * sinv * a_inv.transpose();
-  const MatrixXd u = scores(kwc, Eigen::all);
-  const double gc = double(cl.count);
-  const double q = gc / (gc - 1) * (double(n) - 1) / double(n - kk - 1);
   const MatrixXd bread = a_inv * sinv;
-  res.vcov_cluster = cl.count > 1 ? MatrixXd(q * bread * (u * u.transpose()) * bread.transpose())
-                                  : MatrixXd::Constant(kk + 1, kk + 1, kNaN);
+  res.vcov = s2 * bread * a_inv.transpose();
+  if (cl.count > 1) {
+    const MatrixXd u = scores(kwc, Eigen::all);
+    const double gc = double(cl.count);
+    const double q = gc / (gc - 1) * (double(n) - 1) / double(n - kk - 1);
+    res.vcov_cluster = q * bread * (u * u.transpose()) * bread.transpose();
+  } else {
+    res.vcov_cluster = MatrixXd::Constant(kk + 1, kk + 1, kNaN);
+  }
 
   for (Index c = 0; c <= kk; ++c) {
     Coefficient coef;
@@ -454,14 +605,15 @@ PanelResult estimate(const Eigen::Ref<const VectorXd>& y, const Eigen::Ref<const
     res.coefficients.push_back(coef);
   }
 
-  if (model != PanelModel::re) {
+  if (model == PanelModel::fe) {
+    // sigma_u: the standard deviation over groups of the estimated effects ubar_g - (c - ybar +
+    // xbar'b), as Stata reports it.
     res.sigma_e = std::sqrt(s2);
-    if (model == PanelModel::fe) {
-      // Estimated effects u_g = ybar_g - xbar_g'b - c, their standard deviation over groups.
-      const VectorXd effect = (p.dev.row(k).transpose() - db).array() + (p.grand[k] - p.grand.head(k).dot(b) - constant);
-      const double mean = effect.mean();
-      res.sigma_u = G > 1 ? std::sqrt((effect.array() - mean).square().sum() / double(G - 1)) : kNaN;
-    }
+    const VectorXd effect = ubar.array() - ubar.mean();
+    res.sigma_u = G > 1 ? std::sqrt(effect.squaredNorm() / double(G - 1)) : kNaN;
+  } else if (model == PanelModel::pooled) {
+    res.sigma_e = std::sqrt(s2);  // Stata's root MSE
+    res.sigma_u = kNaN;
   }
   const double su2 = res.sigma_u * res.sigma_u, se2 = res.sigma_e * res.sigma_e;
   res.rho = su2 + se2 > 0 ? su2 / (su2 + se2) : kNaN;

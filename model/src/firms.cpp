@@ -24,4 +24,15 @@ void Firms::resize(std::size_t n) {
   mode.resize(nr, 0);
 }
 
+std::size_t Firms::memory_bytes() const {
+  std::size_t b = 0;
+  auto add = [&](const auto&... v) { ((b += v.capacity() * sizeof(v[0])), ...); };
+  add(industry, alive, tier, D_parent, exit_cause, entry_year, exit_year, customer0, customer1, B0,
+      B1, purchases, n_suppliers, L, a, a_start, da, Y, Y1, Y2, Y3, Y_entry, Ymkt, RD, W, K_dom,
+      Y_keiretsu, Y_parts, Y_back, Y_exports, relocation_cut, overseas_size, X, So, K_abroad, saj,
+      suj, info, ties, years_in, mode, rho, experience, ell, proactivity, age, experience_region,
+      relocated_mask, first_active, ever_international, trained);
+  return b;
+}
+
 }  // namespace smesim::model

@@ -199,6 +199,7 @@ void World::append_panel(Table& t) const {
 
   for (std::size_t i = 0; i < n(); ++i) {
     if (!f_.alive[i] && f_.exit_year[i] != env_.year) continue;
+    if (f_.L[i] < params_.output.panel_min_employees) continue;
     const std::int32_t ints[] = {std::int32_t(key_.point),
                                  std::int32_t(key_.replication),
                                  env_.year,

@@ -284,6 +284,8 @@ std::vector<ParamRef> param_refs(Params& p) {
   integer("output.panel_from", p.output.panel_from, 1900, 2200, "first panel year kept");
   integer("output.panel_to", p.output.panel_to, 1900, 2200, "last panel year kept");
   boolean("output.decisions", p.output.decisions, "keep the decision log");
+  pos("output.panel_min_employees", p.output.panel_min_employees,
+      "panel rows only for firms with at least this many employees");
   return v;
 }
 

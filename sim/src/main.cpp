@@ -20,6 +20,8 @@ int main(int argc, char** argv) {
   sim::add_sweep_commands(app, action);
   sim::add_analysis_commands(app, action);
   sim::add_sensitivity_command(app, action);
+  sim::add_report_command(app, action);
+  sim::add_calibrate_command(app, action);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

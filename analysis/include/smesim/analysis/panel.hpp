@@ -36,7 +36,7 @@ struct PanelOptions {
 };
 
 struct Coefficient {
-  std::string term;   // the regressor's name, or "const"
+  std::string term;  // the regressor's name, or "const"
   double coef = 0;
   double se = 0;          // conventional
   double se_cluster = 0;  // cluster-robust (by group unless other clusters were given)
@@ -76,8 +76,9 @@ struct PanelResult {
 // reported in `omitted` and `warnings`. Throws std::invalid_argument on mismatched sizes,
 // non-finite values, or too few observations or groups to estimate and test the model.
 PanelResult estimate(const Eigen::Ref<const Eigen::VectorXd>& y,
-                     const Eigen::Ref<const Eigen::MatrixXd>& X, std::span<const std::int64_t> group,
-                     const PanelOptions& options = {}, std::vector<std::string> names = {},
+                     const Eigen::Ref<const Eigen::MatrixXd>& X,
+                     std::span<const std::int64_t> group, const PanelOptions& options = {},
+                     std::vector<std::string> names = {},
                      std::span<const std::int64_t> cluster = {});
 
 }  // namespace smesim::analysis

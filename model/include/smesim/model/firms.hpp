@@ -47,6 +47,7 @@ struct Firms {
 
   std::size_t size() const { return alive.size(); }
   void resize(std::size_t n);
+  std::size_t memory_bytes() const;  // heap bytes held by the state arrays
   bool is_le(std::size_t i, const Params& p) const { return L[i] > p.firms.le_threshold; }
   bool active_in(std::size_t i, int r) const { return mode[i * kRegions + r] != 0; }
   bool any_mode(std::size_t i, Mode m) const {

@@ -227,6 +227,7 @@ struct OutputParams {
   std::vector<int> panel_reps = {0};       // replications whose firm panel is kept
   int panel_from = 1994, panel_to = 2002;  // panel years kept (default: calibration window)
   bool decisions = true;                   // keep the decision log (same reps as the panel)
+  double panel_min_employees = 0;          // panel rows only for firms with L >= this (survey: 50)
 };
 
 struct Params {

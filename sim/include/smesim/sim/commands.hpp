@@ -24,9 +24,11 @@ class InputError : public std::runtime_error {
 // directory).
 void check_output_path(const std::string& out);
 
-void add_run_commands(CLI::App& app, Action& action);       // run, validate (sim/src/cli_run.cpp)
-void add_sweep_commands(CLI::App& app, Action& action);     // sweep, merge, sensitivity
-void add_analysis_commands(CLI::App& app, Action& action);  // regress, calibrate (analysis/)
+void add_run_commands(CLI::App& app, Action& action);         // run, validate (sim/src/cli_run.cpp)
+void add_sweep_commands(CLI::App& app, Action& action);       // sweep, merge, sensitivity
+void add_analysis_commands(CLI::App& app, Action& action);    // regress, calibrate (analysis/)
 void add_sensitivity_command(CLI::App& app, Action& action);  // sensitivity (analysis/)
+void add_report_command(CLI::App& app, Action& action);       // report (sim/src/cli_report.cpp)
+void add_calibrate_command(CLI::App& app, Action& action);    // calibrate (analysis/)
 
 }  // namespace smesim::sim
