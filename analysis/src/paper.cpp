@@ -23,7 +23,7 @@ constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 constexpr std::array<const char*, 6> kRegions = {"north_america", "europe", "nies",
                                                  "asean",         "china",  "others"};
 
-// Motohashi (2005), Table 3, as in /work/shared/targets/motohashi2005_table3.csv.
+// Motohashi (2005), Table 3, as in data/targets/motohashi2005_table3.csv.
 constexpr PaperTarget kTable3[] = {
     {"north_america", "LOS", 0.055, 2.69},
     {"north_america", "D_lf", 0.508, 3.31},
@@ -64,7 +64,7 @@ constexpr PaperTarget kTable3[] = {
 };
 
 // Motohashi (2005), Table 3: observations, firms ("kikatsu") and R-squared by column, as in
-// /work/shared/targets/motohashi2005_table3_samples.csv.
+// data/targets/motohashi2005_table3_samples.csv.
 constexpr PaperSample kTable3Samples[] = {
     {"north_america", 3768, 717, 0.03}, {"europe", 2359, 457, 0.04}, {"nies", 2987, 573, 0.03},
     {"asean", 3913, 759, 0.03},         {"china", 2413, 533, 0.02},  {"others", 1319, 256, 0.02},

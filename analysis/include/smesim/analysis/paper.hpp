@@ -24,7 +24,7 @@ struct PaperTarget {
   double coef = 0, t = 0;
   double se() const;
 };
-// M05 Table 3 (/work/shared/targets/motohashi2005_table3.csv), in the paper's column order.
+// M05 Table 3 (data/targets/motohashi2005_table3.csv), in the paper's column order.
 std::span<const PaperTarget> table3_targets();
 
 struct PaperSample {
