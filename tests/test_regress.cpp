@@ -27,24 +27,22 @@ namespace {
 
 struct Command {
   int exit_code;
-  std::string out;  // stdout only
-  std::string all;  // stdout and stderr
+  std::string out;  // stdout
+  std::string all;  // stdout, then stderr
 };
 
+// Runs the smesim binary once, keeping stdout and stderr apart.
 Command run_smesim(const std::string& args) {
-  auto capture = [](const std::string& cmd, int* code) {
-    FILE* pipe = popen(cmd.c_str(), "r");
-    std::string out;
-    char buf[4096];
-    while (std::size_t n = fread(buf, 1, sizeof buf, pipe)) out.append(buf, n);
-    const int status = pclose(pipe);
-    *code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-    return out;
-  };
+  const auto err = fs::temp_directory_path() / ("smesim_regress_err_" + std::to_string(getpid()));
+  FILE* pipe = popen((std::string(SMESIM_BINARY) + " " + args + " 2>" + err.string()).c_str(), "r");
   Command c;
-  int code2 = 0;
-  c.out = capture(std::string(SMESIM_BINARY) + " " + args + " 2>/dev/null", &c.exit_code);
-  c.all = capture(std::string(SMESIM_BINARY) + " " + args + " 2>&1", &code2);
+  char buf[4096];
+  while (std::size_t n = fread(buf, 1, sizeof buf, pipe)) c.out.append(buf, n);
+  const int status = pclose(pipe);
+  c.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  std::ifstream in(err);
+  c.all = c.out + std::string(std::istreambuf_iterator<char>(in), {});
+  fs::remove(err);
   return c;
 }
 
@@ -358,6 +356,36 @@ TEST(Regress, SeveralReplicationsReportMeanAndMonteCarloSpread) {
       EXPECT_NEAR(row.z, (mean - 0.061) / std::sqrt(std::pow(0.061 / 2.83, 2) + sd * sd / 3),
                   1e-12);
     }
+}
+
+// The targets compiled into paper.cpp are those of data/targets (comment lines start with #).
+TEST(Regress, CompiledTargetsEqualTheTargetFiles) {
+  const auto rows = [](const std::string& name) {
+    std::ifstream in(std::string(SMESIM_SOURCE_DIR) + "/data/targets/" + name);
+    std::string text, line;
+    while (std::getline(in, line))
+      if (!line.empty() && line[0] != '#') text += line + "\n";
+    auto table = parse_csv_text(text);
+    table.erase(table.begin());  // header
+    return table;
+  };
+  const auto coefs = rows("motohashi2005_table3.csv");
+  const auto targets = table3_targets();
+  ASSERT_EQ(coefs.size(), targets.size());
+  for (std::size_t i = 0; i < coefs.size(); ++i) {
+    EXPECT_EQ(coefs[i][0], targets[i].region);
+    EXPECT_EQ(coefs[i][1], targets[i].term);
+    EXPECT_EQ(std::stod(coefs[i][2]), targets[i].coef);
+    EXPECT_EQ(std::stod(coefs[i][3]), targets[i].t);
+  }
+  const auto samples = rows("motohashi2005_table3_samples.csv");
+  ASSERT_EQ(samples.size(), table3_samples().size());
+  for (std::size_t i = 0; i < samples.size(); ++i) {
+    EXPECT_EQ(samples[i][0], table3_samples()[i].region);
+    EXPECT_EQ(std::stoi(samples[i][1]), table3_samples()[i].observations);
+    EXPECT_EQ(std::stoi(samples[i][2]), table3_samples()[i].firms);
+    EXPECT_EQ(std::stod(samples[i][3]), table3_samples()[i].r_squared);
+  }
 }
 
 // The binary on a results file: Table 3 as CSV with targets; Tables 4 and 5 with empty target

@@ -24,10 +24,15 @@
 #include <Eigen/Cholesky>
 #include <algorithm>
 #include <cmath>
+#include <cstdlib>
 #include <limits>
+#include <memory>
 #include <numeric>
 #include <stdexcept>
 #include <unordered_map>
+#if defined(__linux__)
+#include <sys/mman.h>
+#endif
 
 namespace smesim::analysis {
 
@@ -75,13 +80,39 @@ Codes encode(std::span<const std::int64_t> ids) {
   return c;
 }
 
+// A scratch array; a large one is 2 MiB-aligned and (Linux) backed by transparent huge pages, so
+// that a fresh 50 MB buffer costs ~25 page faults instead of ~12 000.
+struct FreeDeleter {
+  void operator()(void* p) const { std::free(p); }
+};
+template <class T>
+using Scratch = std::unique_ptr<T[], FreeDeleter>;
+
+template <class T>
+Scratch<T> scratch(std::size_t count) {
+  constexpr std::size_t kHuge = std::size_t(1) << 21;
+  const std::size_t bytes = std::max<std::size_t>(count, 1) * sizeof(T);
+  if (bytes < 4 * kHuge) {  // small: an ordinary allocation
+    auto* p = static_cast<T*>(std::malloc(bytes));
+    if (!p) throw std::bad_alloc();
+    return Scratch<T>(p);
+  }
+  const std::size_t rounded = (bytes + kHuge - 1) / kHuge * kHuge;
+  auto* p = static_cast<T*>(std::aligned_alloc(kHuge, rounded));
+  if (!p) throw std::bad_alloc();
+#if defined(MADV_HUGEPAGE)
+  ::madvise(p, rounded, MADV_HUGEPAGE);
+#endif
+  return Scratch<T>(p);
+}
+
 // The data in group order: group g's rows are start[g] .. start[g+1]-1. The (k+1)-vectors are
 // ordered x_1..x_k, y.
 struct Panel {
   Index n = 0, k = 0, groups = 0;
   std::vector<const double*> column;      // x_1..x_k, y, in group order
   Index x_stride = 0;                     // distance between the columns of x
-  MatrixXd copy;                          // the data in group order, when the input is not
+  Scratch<double> copy;                   // the data in group order, when the input is not
   std::vector<Index> start;               // groups + 1 row offsets
   std::vector<Index> chunk;               // first group of each parallel chunk, then `groups`
   std::vector<std::int32_t> row_cluster;  // cluster of each row in group order (pooled only)
@@ -107,18 +138,18 @@ void parallel_groups(const Panel& p, F&& f) {
   });
 }
 
-// out(row0 + c, g) = sum over group g's rows r of column[c][r] (times weight[r] if given), for
-// the groups g0..g1-1, W columns at a time: W independent sums hide the latency of
-// floating-point addition, which dominates for small groups.
+// out(row0 + c, g) = sum over group g's rows r of column[c][r] (times weight[r - weight_base]
+// if given), for the groups g0..g1-1, W columns at a time: W independent sums hide the latency
+// of floating-point addition, which dominates for small groups.
 template <int W>
-void group_sums_of(const Panel& p, const double* const* column, const double* weight, Index g0,
-                   Index g1, MatrixXd& out, Index row0) {
+void group_sums_of(const Panel& p, const double* const* column, const double* weight,
+                   Index weight_base, Index g0, Index g1, MatrixXd& out, Index row0) {
   for (Index g = g0; g < g1; ++g) {
     double acc[W] = {};
     const Index end = p.start[std::size_t(g) + 1];
     if (weight) {
       for (Index r = p.start[std::size_t(g)]; r < end; ++r)
-        for (int c = 0; c < W; ++c) acc[c] += column[c][r] * weight[r];
+        for (int c = 0; c < W; ++c) acc[c] += column[c][r] * weight[r - weight_base];
     } else {
       for (Index r = p.start[std::size_t(g)]; r < end; ++r)
         for (int c = 0; c < W; ++c) acc[c] += column[c][r];
@@ -128,21 +159,21 @@ void group_sums_of(const Panel& p, const double* const* column, const double* we
 }
 
 void group_sums(const Panel& p, const std::vector<const double*>& columns, const double* weight,
-                Index g0, Index g1, MatrixXd& out, Index row0 = 0) {
+                Index weight_base, Index g0, Index g1, MatrixXd& out) {
   const Index m = Index(columns.size());
   for (Index j = 0; j < m;) {
     const double* const* c = columns.data() + j;
     if (m - j >= 8) {
-      group_sums_of<8>(p, c, weight, g0, g1, out, row0 + j);
+      group_sums_of<8>(p, c, weight, weight_base, g0, g1, out, j);
       j += 8;
     } else if (m - j >= 4) {
-      group_sums_of<4>(p, c, weight, g0, g1, out, row0 + j);
+      group_sums_of<4>(p, c, weight, weight_base, g0, g1, out, j);
       j += 4;
     } else if (m - j >= 2) {
-      group_sums_of<2>(p, c, weight, g0, g1, out, row0 + j);
+      group_sums_of<2>(p, c, weight, weight_base, g0, g1, out, j);
       j += 2;
     } else {
-      group_sums_of<1>(p, c, weight, g0, g1, out, row0 + j);
+      group_sums_of<1>(p, c, weight, weight_base, g0, g1, out, j);
       j += 1;
     }
   }
@@ -177,20 +208,19 @@ Panel describe(const Eigen::Ref<const VectorXd>& y, const Eigen::Ref<const Matri
     if (row_cluster) p.row_cluster.assign(row_cluster, row_cluster + n);
   } else {  // a stable counting sort into a copy
     std::vector<Index> next(p.start.begin(), p.start.end() - 1);
-    std::vector<Index> position(static_cast<std::size_t>(n));
-    for (Index i = 0; i < n; ++i) position[std::size_t(i)] = next[std::size_t(code[i])]++;
-    p.copy.resize(n, k1);
-    for (Index j = 0; j < k1; ++j) {
+    const auto position = scratch<Index>(std::size_t(n));
+    for (Index i = 0; i < n; ++i) position[i] = next[std::size_t(code[i])]++;
+    p.copy = scratch<double>(std::size_t(n * k1));
+    for (Index j = 0; j < k1; ++j) p.column.push_back(p.copy.get() + n * j);
+    oneapi::tbb::parallel_for(Index(0), k1, [&](Index j) {
       const double* src = j < p.k ? X.col(j).data() : y.data();
-      double* dst = p.copy.col(j).data();
-      for (Index i = 0; i < n; ++i) dst[position[std::size_t(i)]] = src[i];
-      p.column.push_back(dst);
-    }
+      double* dst = p.copy.get() + n * j;
+      for (Index i = 0; i < n; ++i) dst[position[i]] = src[i];
+    });
     p.x_stride = n;
     if (row_cluster) {
       p.row_cluster.resize(std::size_t(n));
-      for (Index i = 0; i < n; ++i)
-        p.row_cluster[std::size_t(position[std::size_t(i)])] = row_cluster[i];
+      for (Index i = 0; i < n; ++i) p.row_cluster[std::size_t(position[i])] = row_cluster[i];
     }
   }
   // Chunks of whole groups of at least kChunk rows.
@@ -199,13 +229,13 @@ Panel describe(const Eigen::Ref<const VectorXd>& y, const Eigen::Ref<const Matri
       p.chunk.push_back(g);
   p.chunk.push_back(G);
 
-  MatrixXd sums(k1, G);
+  p.mean.resize(k1, G);  // sums, then means
   parallel_groups(
-      p, [&](Index g0, Index g1, Index) { group_sums(p, p.column, nullptr, g0, g1, sums); });
-  if (!sums.allFinite())
+      p, [&](Index g0, Index g1, Index) { group_sums(p, p.column, nullptr, 0, g0, g1, p.mean); });
+  if (!p.mean.allFinite())
     throw std::invalid_argument("y or a regressor has a missing (NaN) or infinite value");
-  p.grand = sums.rowwise().sum() / double(n);
-  p.mean = sums * p.count.cwiseInverse().asDiagonal();
+  p.grand = p.mean.rowwise().sum() / double(n);
+  for (Index g = 0; g < G; ++g) p.mean.col(g) /= p.count[g];
   p.dev = p.mean.colwise() - p.grand;
   return p;
 }
@@ -249,6 +279,21 @@ MatrixXd within_cross_products(const Panel& p) {
   return s;
 }
 
+// sum_g weight_g d_g d_g' over the columns of d.
+MatrixXd weighted_cross_products(const MatrixXd& d, const VectorXd& weight) {
+  const Index m = d.rows();
+  MatrixXd s = MatrixXd::Zero(m, m);
+  for (Index g = 0; g < d.cols(); ++g) {
+    const double* c = d.col(g).data();
+    for (Index a = 0; a < m; ++a) {
+      const double wa = weight[g] * c[a];
+      for (Index b = 0; b <= a; ++b) s(a, b) += wa * c[b];
+    }
+  }
+  s.triangularView<Eigen::StrictlyUpper>() = s.transpose();
+  return s;
+}
+
 // Cross products of the estimating regression's columns [z_x, w, z_y] (see the file comment):
 // within + sum_g T_g v_g v_g' with v_g = [(1 - lambda_g) d_g, w_g, (1 - lambda_g) dy_g].
 MatrixXd estimating_cross_products(const Panel& p, const MatrixXd& within, const MatrixXd& total,
@@ -270,7 +315,7 @@ MatrixXd estimating_cross_products(const Panel& p, const MatrixXd& within, const
   v.topRows(k) = p.dev.topRows(k) * (1 - lambda.array()).matrix().asDiagonal();
   v.row(k) = w.transpose();
   v.row(k + 1) = p.dev.row(k).cwiseProduct((1 - lambda.array()).matrix().transpose());
-  s += v * p.count.asDiagonal() * v.transpose();
+  s += weighted_cross_products(v, p.count);
   return s;
 }
 
@@ -317,19 +362,21 @@ double squared_correlation(double sxy, double sxx, double syy) {
 struct Between {
   VectorXd residual;  // one per group
   Index slopes = 0;   // regressors kept
-  MatrixXd design;    // [1, xbar_g - weighted mean] over the kept regressors, one row per group
+  // With `trace_wanted`: trace((sum_g weight_g z z')^-1 sum_g weight_g T_g z z'), z = [1, xbar_g]
+  // over the kept regressors (centring z does not change it).
+  double trace = 0;
 };
 
 Between between_regression(const Panel& p, const Indices& cols, const VectorXd& weight,
-                           double tolerance) {
+                           double tolerance, bool trace_wanted) {
   const Index kc = Index(cols.size());
   const double total_weight = weight.sum();
-  MatrixXd d(p.groups, kc + 1);  // the columns, then y, around their weighted means
+  MatrixXd d(kc + 1, p.groups);  // the columns, then y, around their weighted means
   for (Index c = 0; c <= kc; ++c) {
-    const VectorXd v = p.dev.row(c < kc ? cols[std::size_t(c)] : p.k).transpose();
-    d.col(c) = v.array() - v.dot(weight) / total_weight;
+    const auto v = p.dev.row(c < kc ? cols[std::size_t(c)] : p.k);
+    d.row(c) = v.array() - v.dot(weight) / total_weight;
   }
-  const MatrixXd s = d.transpose() * weight.asDiagonal() * d;
+  const MatrixXd s = weighted_cross_products(d, weight);
   VectorXd magnitude(kc);
   for (Index c = 0; c < kc; ++c) {
     const double mean = p.grand[cols[std::size_t(c)]];
@@ -341,10 +388,15 @@ Between between_regression(const Panel& p, const Indices& cols, const VectorXd& 
   b.slopes = Index(kept.size());
   VectorXd beta = VectorXd::Zero(kc);
   if (!kept.empty()) beta(kept) = spd_inverse(s(kept, kept)) * s(kept, Eigen::seqN(kc, 1));
-  b.residual = d.col(kc) - d.leftCols(kc) * beta;
-  b.design.resize(p.groups, b.slopes + 1);
-  b.design.col(0).setOnes();
-  for (Index c = 0; c < b.slopes; ++c) b.design.col(c + 1) = d.col(kept[std::size_t(c)]);
+  b.residual = (d.row(kc) - beta.transpose() * d.topRows(kc)).transpose();
+  if (trace_wanted) {
+    MatrixXd z(b.slopes + 1, p.groups);
+    z.row(0).setOnes();
+    z.bottomRows(b.slopes) = d(kept, Eigen::all);
+    b.trace = (spd_inverse(weighted_cross_products(z, weight)) *
+               weighted_cross_products(z, weight.cwiseProduct(p.count)))
+                  .trace();
+  }
   return b;
 }
 
@@ -373,7 +425,8 @@ Components variance_components(const Panel& p, const MatrixXd& within, const Vec
   Components c;
   c.sigma_e2 = std::max(0.0, rss_within) / double(df_within);
   const bool stata = method == VarianceComponents::stata;
-  const Between b = between_regression(p, kept, stata ? VectorXd::Ones(G) : p.count, tolerance);
+  const Between b =
+      between_regression(p, kept, stata ? VectorXd::Ones(G) : p.count, tolerance, !stata);
   const Index df_between = G - 1 - b.slopes;
   if (df_between <= 0)
     throw std::invalid_argument("too few groups for random effects: groups - regressors - 1 = " +
@@ -386,9 +439,7 @@ Components variance_components(const Panel& p, const MatrixXd& within, const Vec
     // Baltagi and Chang (1994), plm's "swar": E[q] = (G - K) sigma_e^2 +
     // (N - trace((sum T_g z z')^-1 sum T_g^2 z z')) sigma_u^2 with q = sum_g T_g ebar_g^2.
     const double q = b.residual.dot(p.count.asDiagonal() * b.residual);
-    const MatrixXd tz = p.count.asDiagonal() * b.design;
-    const double trace = (spd_inverse(b.design.transpose() * tz) * (tz.transpose() * tz)).trace();
-    c.sigma_u2 = (q - double(df_between) * c.sigma_e2) / (double(n) - trace);
+    c.sigma_u2 = (q - double(df_between) * c.sigma_e2) / (double(n) - b.trace);
   }
   c.sigma_u2 = std::max(0.0, c.sigma_u2);
   return c;
@@ -472,7 +523,7 @@ PanelResult estimate(const Eigen::Ref<const VectorXd>& y, const Eigen::Ref<const
 
   // Cross products of [x, y] around group means and around the grand mean.
   const MatrixXd within = within_cross_products(p);
-  const MatrixXd total = within + p.dev * p.count.asDiagonal() * p.dev.transpose();
+  const MatrixXd total = within + weighted_cross_products(p.dev, p.count);
   const VectorXd total_ss = total.diagonal().head(k);
   const VectorXd magnitude = total_ss + double(n) * p.grand.head(k).cwiseAbs2();
 
@@ -539,39 +590,44 @@ PanelResult estimate(const Eigen::Ref<const VectorXd>& y, const Eigen::Ref<const
   // z_i = (x_i - xbar_g) + (1 - lambda_g) d_g: e_i = (yw_i - xw_i'b) + h_g where, per group,
   // h_g = (1 - lambda_g) ubar_g - gamma w_g, so a_g = ybar_g - xbar_g'b - h_g. A group adds
   // sum (x - xbar_g) e + (1 - lambda_g) d_g E_g to its cluster's x scores and w_g E_g to the
-  // constant's, E_g = sum e.
+  // constant's, E_g = sum e = T_g h_g (the within residuals sum to zero in each group).
   const VectorXd h = (1 - lambda.array()) * ubar.array() - gamma * w.array();
   const VectorXd a = p.mean.row(k).transpose() - p.mean.topRows(k).transpose() * b - h;
-  VectorXd e(n);
-  MatrixXd group_scores(k + 1, G);  // sum (x - xbar_g) e, then E_g
+  MatrixXd scores(k + 1, G);  // per group: sum (x - xbar_g) e, then E_g = T_g h_g
   std::vector<double> rss_part(p.chunk.size() - 1);
   const std::vector<const double*> x(p.column.begin(), p.column.end() - 1);
   parallel_groups(p, [&](Index g0, Index g1, Index c) {
     const Index first = p.start[std::size_t(g0)], rows = p.start[std::size_t(g1)] - first;
-    auto ec = e.segment(first, rows);
-    ec.noalias() = p.y_rows(first, rows) - p.x_rows(first, rows) * b;
+    VectorXd e = p.y_rows(first, rows) - p.x_rows(first, rows) * b;
     for (Index g = g0; g < g1; ++g)
-      for (Index r = p.start[std::size_t(g)]; r < p.start[std::size_t(g) + 1]; ++r) e[r] -= a[g];
-    rss_part[std::size_t(c)] = ec.squaredNorm();
-    group_sums(p, x, e.data(), g0, g1, group_scores);
-    group_sums(p, {e.data()}, nullptr, g0, g1, group_scores, k);  // E_g
-    for (Index g = g0; g < g1; ++g)
-      for (Index j = 0; j < k; ++j) group_scores(j, g) -= p.mean(j, g) * group_scores(k, g);
+      for (Index r = p.start[std::size_t(g)]; r < p.start[std::size_t(g) + 1]; ++r)
+        e[r - first] -= a[g];
+    rss_part[std::size_t(c)] = e.squaredNorm();
+    group_sums(p, x, e.data(), first, g0, g1, scores);
+    for (Index g = g0; g < g1; ++g) {
+      scores(k, g) = p.count[g] * h[g];
+      for (Index j = 0; j < k; ++j) scores(j, g) -= p.mean(j, g) * scores(k, g);
+    }
   });
   res.rss = std::accumulate(rss_part.begin(), rss_part.end(), 0.0);
-  MatrixXd scores = MatrixXd::Zero(k + 1, cl.count);
-  if (nested) {
-    for (Index g = 0; g < G; ++g) {
-      auto sc = scores.col(cluster_of[std::size_t(g)]);
-      sc.head(k) +=
-          group_scores.col(g).head(k) + (1 - lambda[g]) * group_scores(k, g) * p.dev.col(g).head(k);
-      sc[k] += w[g] * group_scores(k, g);
-    }
-  } else {  // pooled, clusters across groups: z = x - xbar, w = 1, row by row
+  // Add the group parts and sum the groups of each cluster.
+  for (Index g = 0; g < G; ++g) {
+    const double eg = scores(k, g), spread = (1 - lambda[g]) * eg;
+    for (Index j = 0; j < k; ++j) scores(j, g) += spread * p.dev(j, g);
+    scores(k, g) = w[g] * eg;
+  }
+  if (!cluster.empty() && nested) {
+    MatrixXd by_cluster = MatrixXd::Zero(k + 1, cl.count);
+    for (Index g = 0; g < G; ++g) by_cluster.col(cluster_of[std::size_t(g)]) += scores.col(g);
+    scores = std::move(by_cluster);
+  } else if (!nested) {  // pooled, clusters across groups: z = x - xbar, w = 1, row by row
+    scores.setZero(k + 1, cl.count);
     for (Index i = 0; i < n; ++i) {
+      double e = p.column[std::size_t(k)][i] - a[0];
+      for (Index j = 0; j < k; ++j) e -= p.column[std::size_t(j)][i] * b[j];
       auto sc = scores.col(p.row_cluster[std::size_t(i)]);
-      for (Index j = 0; j < k; ++j) sc[j] += (p.column[std::size_t(j)][i] - p.grand[j]) * e[i];
-      sc[k] += e[i];
+      for (Index j = 0; j < k; ++j) sc[j] += (p.column[std::size_t(j)][i] - p.grand[j]) * e;
+      sc[k] += e;
     }
   }
 
@@ -588,10 +644,10 @@ PanelResult estimate(const Eigen::Ref<const VectorXd>& y, const Eigen::Ref<const
   const MatrixXd bread = a_inv * sinv;
   res.vcov = s2 * bread * a_inv.transpose();
   if (cl.count > 1) {
-    const MatrixXd u = scores(kwc, Eigen::all);
+    const MatrixXd meat = scores * scores.transpose();
     const double gc = double(cl.count);
     const double q = gc / (gc - 1) * (double(n) - 1) / double(n - kk - 1);
-    res.vcov_cluster = q * bread * (u * u.transpose()) * bread.transpose();
+    res.vcov_cluster = q * bread * meat(kwc, kwc) * bread.transpose();
   } else {
     res.vcov_cluster = MatrixXd::Constant(kk + 1, kk + 1, kNaN);
   }
