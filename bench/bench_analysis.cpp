@@ -15,8 +15,8 @@ void fe_1m(benchmark::State& state) {
   Eigen::MatrixXd X(N, K);
   Eigen::VectorXd y(N);
   std::vector<std::int64_t> group(static_cast<std::size_t>(N));
-  smesim::model::Stream s({1, 0, 0}, 0, 0, smesim::model::Purpose::search);
   for (Eigen::Index i = 0; i < N; ++i) {
+    smesim::model::Stream s({1, 0, 0}, std::uint32_t(i), 0, smesim::model::Purpose::search);
     group[std::size_t(i)] = std::int64_t(s.below(100000));  // ~10 rows per firm, unbalanced
     for (Eigen::Index k = 0; k < K; ++k) X(i, k) = s.normal();
     y[i] = 1.0 + X.row(i).sum() * 0.1 + s.normal();
