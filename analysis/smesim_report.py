@@ -29,6 +29,7 @@ import subprocess
 import sys
 
 import numpy as np
+import pandas as pd
 
 import matplotlib
 
@@ -1041,11 +1042,88 @@ def make_report(path: str, outdir: str, year: int | None = None, point: int | No
     return page.write(f"smesim report: {d.name()}", header, footer)
 
 
+TARGETS = os.path.join(os.path.dirname(os.path.abspath(__file__)), os.pardir, "data", "targets",
+                       "motohashi2005_table3.csv")
+
+
+def read_coefficients(path: str) -> tuple[str, pd.DataFrame]:
+    """The model's coefficients next to the paper's, from the CSV of `smesim regress --spec
+    ... --format csv` or from the trace of `smesim calibrate` (its evaluation with the lowest J;
+    the paper's values from data/targets). Columns: region, term, coef, se (NaN when unknown),
+    target_coef, target_se."""
+    with open(path, encoding="utf-8") as f:
+        header = f.readline().strip().split(",")
+    if header[:4] == ["region", "spec", "term", "coef"]:
+        df = pd.read_csv(path)
+        df = df[(df["term"] != "const") & df["target_coef"].notna()]
+        return "regress", df[["region", "term", "coef", "se", "target_coef", "target_se"]]
+    if header[:2] == ["eval", "J"]:
+        trace = pd.read_csv(path)
+        best = trace.loc[trace["J"].idxmin()]
+        targets = pd.read_csv(TARGETS, comment="#")
+        rows = []
+        for _, t in targets[targets["term"] != "const"].iterrows():
+            name = f"{t['region']}.{t['term']}"
+            if name in trace.columns:
+                rows.append([t["region"], t["term"], float(best[name]), float("nan"),
+                             float(t["coef"]), abs(float(t["coef"])) / float(t["t"])])
+        return "calibration", pd.DataFrame(
+            rows, columns=["region", "term", "coef", "se", "target_coef", "target_se"])
+    raise InputError(f"'{path}' is neither the CSV of `smesim regress --format csv` (columns "
+                     "region,spec,term,coef,...) nor a `smesim calibrate` trace (eval,J,...)")
+
+
+def make_coefficient_report(path: str, outdir: str) -> str:
+    kind, df = read_coefficients(path)
+    if df.empty:
+        raise InputError(f"'{path}' holds no coefficient with a target in the paper")
+    os.makedirs(outdir, exist_ok=True)
+    for f in os.listdir(outdir):
+        if f.endswith(".png"):
+            os.remove(os.path.join(outdir, f))
+    page = Page(outdir)
+    source = ("the estimate of `smesim calibrate` (its best evaluation)" if kind == "calibration"
+              else "`smesim regress` on a simulated survey")
+    page.section("coefficients", "The model's coefficients against Motohashi (2005)",
+                 f"Coefficients from {source} next to the paper's, with two-standard-error bars.")
+    labels = [f"{r} {t}" for r, t in zip(df["region"], df["term"])]
+    y = np.arange(len(df))
+    fig, ax = plt.subplots(figsize=(8, 0.28 * len(df) + 1.6))
+    ax.errorbar(df["target_coef"], y + 0.15, xerr=2 * df["target_se"], fmt="s", color="0.3",
+                capsize=2, label="Motohashi (2005), +-2 se")
+    model_err = 2 * df["se"] if df["se"].notna().any() else None
+    ax.errorbar(df["coef"], y - 0.15, xerr=model_err, fmt="o", color="C0", capsize=2,
+                label="model" + (", +-2 se" if model_err is not None else ""))
+    ax.axvline(0, color="0.7", lw=0.8)
+    ax.set_yticks(y, labels, fontsize=7)
+    ax.invert_yaxis()
+    ax.set_xlabel("coefficient (change in log domestic sales)")
+    ax.set_ylabel("region and regressor (Table 3 term)")
+    ax.set_title("Fixed-effects coefficients: model against the paper")
+    ax.legend(fontsize=8, loc="lower right")
+    fig.tight_layout()
+    within = int((abs(df["coef"] - df["target_coef"]) <= 2 * df["target_se"]).sum())
+    page.figure(fig, "coefficients",
+                f"Each row is one slope of M05 Table 3. {within} of {len(df)} of the model's "
+                "coefficients lie within two of the paper's standard errors of the paper's value.")
+    rows = []
+    for _, r in df.iterrows():
+        z = (r["coef"] - r["target_coef"]) / r["target_se"]
+        rows.append([f"{r['region']} {r['term']}", (float(r["coef"]), {"col": "coef"}),
+                     (float(r["target_coef"]), {"col": "target_coef"}),
+                     (float(r["target_se"]), {"col": "target_se"}), (float(z), {"col": "z"})])
+    page.table("Coefficients", "z = (model - paper) / paper's se.",
+               ["term", "model", "paper", "paper se", "z"], rows)
+    header = f"<p>Source: <code>{esc(os.path.abspath(path))}</code> ({esc(kind)})</p>"
+    return page.write("smesim report: coefficients against Motohashi (2005)", header, "")
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(prog="smesim report",
                                  description="Write an HTML report (index.html and PNG figures) "
                                              "of an smesim results file.")
-    ap.add_argument("results", help="results file (.h5) of smesim run or smesim sweep")
+    ap.add_argument("results", help="results file (.h5) of smesim run or smesim sweep, or a "
+                                    "CSV of smesim regress --format csv or a calibrate trace")
     ap.add_argument("-o", "--output", required=True, help="directory for index.html")
     ap.add_argument("--year", type=int, help="panel year of the traits and keiretsu figures "
                                              "(default: the last panel year)")
@@ -1058,8 +1136,11 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if not os.path.isfile(a.results):
             raise InputError(f"no such file: '{a.results}'")
-        outcomes = [o for o in a.outcomes.split(",") if o] if a.outcomes else None
-        index = make_report(a.results, a.output, a.year, a.point, a.head, outcomes, a.smesim)
+        if a.results.endswith(".csv"):
+            index = make_coefficient_report(a.results, a.output)
+        else:
+            outcomes = [o for o in a.outcomes.split(",") if o] if a.outcomes else None
+            index = make_report(a.results, a.output, a.year, a.point, a.head, outcomes, a.smesim)
     except InputError as e:
         print(f"smesim report: error: {e}", file=sys.stderr)
         return 2

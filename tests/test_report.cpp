@@ -327,3 +327,45 @@ TEST(Report, BadInputExitsWithCode2AndWritesNoPage) {
   EXPECT_NE(r.output.find("SMESIM_ANALYSIS_DIR"), std::string::npos) << r.output;
   fs::remove_all(dir);
 }
+
+// A calibration trace (and the CSV of `smesim regress --format csv`) gives the page of the
+// model's coefficients against the paper's: one labelled figure that loads in a browser, and a
+// table whose numbers are the trace's best evaluation.
+TEST(Report, CalibrationTraceReportShowsCoefficientsAgainstThePaper) {
+  const auto dir = scratch("coefficients");
+  const fs::path trace = fs::path(SMESIM_SOURCE_DIR) / "scenarios" / "calibrated.yaml.trace.csv";
+  const auto out = dir / "report";
+  const auto r = shell(cli("report " + quote(trace) + " -o " + quote(out)));
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  ASSERT_EQ(count_png(out), 1);
+  const std::string html = read(out / "index.html");
+  // The best evaluation's north_america.LOS, as the table prints it (6 significant digits).
+  std::ifstream in(trace);
+  std::string header, line, best;
+  std::getline(in, header);
+  double best_J = 1e300;
+  while (std::getline(in, line)) {
+    const double J = std::stod(line.substr(line.find(',') + 1));
+    if (J < best_J) best_J = J, best = line;
+  }
+  std::vector<std::string> names, cells;
+  for (std::stringstream hs(header); std::getline(hs, line, ',');) names.push_back(line);
+  for (std::stringstream bs(best); std::getline(bs, line, ',');) cells.push_back(line);
+  const auto col = std::find(names.begin(), names.end(), "north_america.LOS") - names.begin();
+  ASSERT_LT(std::size_t(col), cells.size());
+  char expected[32];
+  std::snprintf(expected, sizeof expected, "%.6g", std::stod(cells[std::size_t(col)]));
+  EXPECT_NE(html.find(std::string(">") + expected + "<"), std::string::npos) << expected;
+  EXPECT_NE(html.find(">0.055<"), std::string::npos) << "the paper's coefficient";
+  const auto b = open_in_chromium(out / "index.html");
+  ASSERT_TRUE(b.ran) << b.log;
+  EXPECT_EQ(b.images, 1);
+  EXPECT_EQ(b.broken, "[]");
+  EXPECT_EQ(b.console, "") << b.console;
+  // A CSV that is neither: exit 2 with a message.
+  std::ofstream(dir / "other.csv") << "a,b\n1,2\n";
+  const auto bad = shell(cli("report " + quote(dir / "other.csv") + " -o " + quote(dir / "bad")));
+  EXPECT_EQ(bad.exit_code, 2) << bad.output;
+  EXPECT_NE(bad.output.find("neither"), std::string::npos) << bad.output;
+  fs::remove_all(dir);
+}
