@@ -14,6 +14,8 @@
 #include <sstream>
 #include <string>
 
+#include "test_util.hpp"
+
 namespace fs = std::filesystem;
 
 namespace {
@@ -25,19 +27,9 @@ const std::string kRunFigures =
     "internationalization,regions,sme_shares,hollowing_out,exits,funnel,first_moves,traits,"
     "keiretsu";
 
-struct Command {
-  int exit_code;
-  std::string output;
-};
-Command shell(const std::string& cmd) {
-  FILE* pipe = popen((cmd + " 2>&1").c_str(), "r");
-  std::string out;
-  char buf[4096];
-  while (std::size_t n = fread(buf, 1, sizeof buf, pipe)) out.append(buf, n);
-  const int status = pclose(pipe);
-  return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, out};
-}
-std::string cli(const std::string& args) { return std::string(SMESIM_BINARY) + " " + args; }
+using smesim::test::cli;
+using smesim::test::Command;
+using smesim::test::shell;
 std::string quote(const fs::path& p) {
   std::string s = "'";
   s += p.string();
@@ -52,13 +44,7 @@ std::string read(const fs::path& p) {
   return ss.str();
 }
 
-fs::path scratch(const std::string& name) {
-  const auto dir =
-      fs::temp_directory_path() / ("smesim_report_" + name + "_" + std::to_string(getpid()));
-  fs::remove_all(dir);
-  fs::create_directories(dir);
-  return dir;
-}
+fs::path scratch(const std::string& name) { return smesim::test::scratch("report", name); }
 
 // A small run: 2 000 firms, 1985-2004, 3 replications, panel 1998-2002 for replications 0 and 1.
 fs::path small_run(const fs::path& dir) {

@@ -16,6 +16,7 @@
 #include "smesim/sim/output.hpp"
 #include "smesim/sim/run.hpp"
 #include "smesim/sim/scenario.hpp"
+#include "test_util.hpp"
 
 namespace fs = std::filesystem;
 using namespace smesim;
@@ -52,27 +53,12 @@ double mean(const sim::Results& r, const std::string& name, int from, int to) {
   return s / n;
 }
 
-struct Command {
-  int exit_code;
-  std::string output;  // stdout and stderr
-};
+using smesim::test::Command;
 Command run_command(const std::string& args) {
-  const std::string cmd = std::string(SMESIM_BINARY) + " " + args + " 2>&1";
-  FILE* pipe = popen(cmd.c_str(), "r");
-  std::string out;
-  char buf[4096];
-  while (std::size_t n = fread(buf, 1, sizeof buf, pipe)) out.append(buf, n);
-  const int status = pclose(pipe);
-  return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, out};
+  return smesim::test::shell(smesim::test::cli(args));
 }
 
-fs::path scratch_dir(const std::string& name) {
-  const auto dir =
-      fs::temp_directory_path() / ("smesim_test_" + name + "_" + std::to_string(getpid()));
-  fs::remove_all(dir);
-  fs::create_directories(dir);
-  return dir;
-}
+fs::path scratch_dir(const std::string& name) { return smesim::test::scratch("test", name); }
 
 }  // namespace
 

@@ -13,6 +13,7 @@
 #include "smesim/sim/output.hpp"
 #include "smesim/sim/run.hpp"
 #include "smesim/sim/sweep.hpp"
+#include "test_util.hpp"
 
 namespace fs = std::filesystem;
 using namespace smesim;
@@ -21,27 +22,10 @@ namespace {
 
 const std::string kSmoke = std::string(SMESIM_SOURCE_DIR) + "/scenarios/sweep_smoke.yaml";
 
-struct Command {
-  int exit_code;
-  std::string output;
-};
-Command shell(const std::string& cmd) {
-  FILE* pipe = popen((cmd + " 2>&1").c_str(), "r");
-  std::string out;
-  char buf[4096];
-  while (std::size_t n = fread(buf, 1, sizeof buf, pipe)) out.append(buf, n);
-  const int status = pclose(pipe);
-  return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, out};
-}
-std::string cli(const std::string& args) { return std::string(SMESIM_BINARY) + " " + args; }
+using smesim::test::cli;
+using smesim::test::shell;
 
-fs::path scratch(const std::string& name) {
-  const auto dir =
-      fs::temp_directory_path() / ("smesim_sweep_" + name + "_" + std::to_string(getpid()));
-  fs::remove_all(dir);
-  fs::create_directories(dir);
-  return dir;
-}
+fs::path scratch(const std::string& name) { return smesim::test::scratch("sweep", name); }
 
 // Every dataset of two results files is identical (creation time aside).
 void expect_identical(const sim::Results& a, const sim::Results& b) {
