@@ -184,7 +184,8 @@ void write_meta(const H5::H5File& file, const Results& results) {
   std::vector<std::string> extra;
   for (const auto& [name, value] : results.attributes) {
     check_name(name, "attribute");
-    if (meta.attrExists(name)) throw Failure("attribute name '" + name + "' is reserved or used twice");
+    if (meta.attrExists(name))
+      throw Failure("attribute name '" + name + "' is reserved or used twice");
     write_string_attr(meta, name, value);
     extra.push_back(name);
   }
@@ -207,9 +208,9 @@ void write_arrays(const H5::H5File& file, const Results& results) {
                     " values for its shape");
     const std::vector<hsize_t> dims(a.shape.begin(), a.shape.end());
     const H5::DataSpace space(int(dims.size()), dims.data());
-    const H5::DataSet d = file.createDataSet(a.path, H5::PredType::IEEE_F64LE, space,
-                                             H5::DSetCreatPropList::DEFAULT, H5::DSetAccPropList::DEFAULT,
-                                             intermediate);
+    const H5::DataSet d =
+        file.createDataSet(a.path, H5::PredType::IEEE_F64LE, space, H5::DSetCreatPropList::DEFAULT,
+                           H5::DSetAccPropList::DEFAULT, intermediate);
     if (n > 0) d.write(a.values.data(), H5::PredType::NATIVE_DOUBLE);
   }
 }

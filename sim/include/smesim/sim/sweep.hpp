@@ -17,22 +17,22 @@
 namespace smesim::sim {
 
 struct SweepFactor {
-  std::string path;                // dotted parameter path, e.g. levers.loans.rate_subsidy
-  std::string role;                // "lever" or "uncertainty"
-  std::vector<double> values;      // grid: levels; lhs/sobol: {lo, hi}; list: unused
+  std::string path;            // dotted parameter path, e.g. levers.loans.rate_subsidy
+  std::string role;            // "lever" or "uncertainty"
+  std::vector<double> values;  // grid: levels; lhs/sobol: {lo, hi}; list: unused
 };
 
 struct SweepSpec {
-  std::string file, yaml;          // the sweep file as given
-  Scenario base;                   // base scenario with `overrides` applied
-  std::string design_type;         // grid, list, lhs, sobol
+  std::string file, yaml;   // the sweep file as given
+  Scenario base;            // base scenario with `overrides` applied
+  std::string design_type;  // grid, list, lhs, sobol
   std::vector<SweepFactor> factors;
-  Design design;                   // points[p][f] in factor order
-  int reference = 0;               // point of the paired effects
+  Design design;      // points[p][f] in factor order
+  int reference = 0;  // point of the paired effects
   int replications = 1;
   bool common_random_numbers = true;
   std::vector<int> panel_points = {0}, panel_reps = {0};
-  std::string fingerprint;         // identifies the sweep: same text, same units
+  std::string fingerprint;  // identifies the sweep: same text, same units
 
   int points() const { return int(design.points.size()); }
   int units() const { return points() * replications; }
