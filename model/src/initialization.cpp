@@ -257,56 +257,27 @@ void World::initialize() {
 
   // Production components consistent with spec 5.4 in the start year: the open-market residual
   // absorbs the difference, so the production identity holds from the first observation.
-  for (std::size_t i = 0; i < N; ++i)
-    for (std::int32_t c : {f_.customer0[i], f_.customer1[i]})
-      if (c != kNoFirm) {
-        f_.purchases[c] += (c == f_.customer0[i] ? f_.B0[i] : f_.B1[i]);
-        ++f_.n_suppliers[c];
-      }
+  count_purchases();
   const auto& Pr = P.production;
   for (std::size_t i = 0; i < N; ++i) {
-    double bx = 0.0, parts = 0.0, back = 0.0, xs = 0.0;
-    const double chi = f_.is_le(i, P) ? Pr.chi_le : Pr.chi_sme;
-    const double psi_i = f_.n_suppliers[i] > 0 ? Pr.psi : 0.0;
-    for (int r = 0; r < kRegions; ++r) {
-      const std::size_t ir = i * kRegions + r;
-      parts += (1.0 - psi_i) * f_.suj[ir] * Pr.gamma_in * f_.So[ir];
-      back += chi * f_.saj[ir] * f_.So[ir];
-      xs += f_.X[ir];
-    }
-    for (auto [c, B] : {std::pair{f_.customer0[i], f_.B0[i]}, {f_.customer1[i], f_.B1[i]}}) {
-      if (c == kNoFirm || f_.purchases[c] <= 0) continue;
-      double abroad = 0.0;
-      for (int r = 0; r < kRegions; ++r)
-        abroad += f_.suj[c * kRegions + r] * Pr.gamma_in * f_.So[c * kRegions + r];
-      bx += Pr.psi * (B / f_.purchases[c]) * abroad;
-    }
+    double bx = 0.0;
+    for (auto [c, B] : {std::pair{f_.customer0[i], f_.B0[i]}, {f_.customer1[i], f_.B1[i]}})
+      if (c != kNoFirm && f_.purchases[c] > 0)
+        bx += Pr.psi * (B / f_.purchases[c]) * inputs_abroad(std::size_t(c));
+    set_overseas_flows(i);
     const double keiretsu = f_.B0[i] + f_.B1[i] + bx;
-    f_.Ymkt[i] = std::max(0.0, f_.Y[i] - keiretsu - xs - parts + back);
-    const double Y = std::max(0.0, keiretsu + f_.Ymkt[i] + xs + parts - back);
+    const double flows = f_.Y_exports[i] + f_.Y_parts[i] - f_.Y_back[i];
+    f_.Ymkt[i] = std::max(0.0, f_.Y[i] - keiretsu - flows);
+    const double Y = std::max(0.0, keiretsu + f_.Ymkt[i] + flows);
     f_.Y_keiretsu[i] = keiretsu;
-    f_.Y_parts[i] = parts;
-    f_.Y_back[i] = back;
-    f_.Y_exports[i] = xs;
     for (double* v : {&f_.Y[i], &f_.Y1[i], &f_.Y2[i], &f_.Y3[i], &f_.Y_entry[i]}) *v = Y;
     double size = 1.0;
     for (int r = 0; r < kRegions; ++r) size += f_.So[i * kRegions + r] + f_.X[i * kRegions + r];
     f_.overseas_size[i] = size;
   }
-  // Import-back share of the open market (spec 5.4) in the initial state.
-  std::array<double, kIndustries> back{}, sales{};
+  update_import_shares();  // m_k in the initial state (Y1 = Y here)
   double log_rd = 0.0;
-  for (std::size_t i = 0; i < N; ++i) {
-    const double chi = f_.is_le(i, P) ? Pr.chi_le : Pr.chi_sme;
-    for (int r = 0; r < kRegions; ++r)
-      back[f_.industry[i]] += (1.0 - chi) * f_.saj[i * kRegions + r] * f_.So[i * kRegions + r];
-    sales[f_.industry[i]] += f_.Y[i];
-    log_rd += std::log1p(f_.RD[i]);
-  }
-  for (int k = 0; k < kIndustries; ++k) {
-    env_.import_share[k] = sales[k] > 0 ? std::min(1.0, back[k] / sales[k]) : 0.0;
-    env_.D_eff[k] = env_.D[k] * (1.0 - env_.import_share[k]);
-  }
+  for (std::size_t i = 0; i < N; ++i) log_rd += std::log1p(f_.RD[i]);
   mean_log_rd_ = N ? log_rd / double(N) : 0.0;
 }
 

@@ -10,21 +10,7 @@ void World::produce() {
   const auto& P = params_;
   const auto& Pr = P.production;
 
-  // Import-back of all firms in industry k not replacing their own product takes a share of the
-  // domestic market (m_k), from this year's affiliates over last year's domestic production.
-  std::array<double, kIndustries> back{}, sales{};
-  for (std::size_t i = 0; i < n(); ++i) {
-    if (!f_.alive[i]) continue;
-    const double chi = f_.is_le(i, P) ? Pr.chi_le : Pr.chi_sme;
-    double b = 0.0;
-    for (int r = 0; r < kRegions; ++r) b += f_.saj[i * kRegions + r] * f_.So[i * kRegions + r];
-    back[f_.industry[i]] += (1.0 - chi) * b;
-    sales[f_.industry[i]] += f_.Y1[i];
-  }
-  for (int k = 0; k < kIndustries; ++k) {
-    env_.import_share[k] = sales[k] > 0 ? std::min(1.0, back[k] / sales[k]) : 0.0;
-    env_.D_eff[k] = env_.D[k] * (1.0 - env_.import_share[k]);
-  }
+  update_import_shares();
 
   auto produce_firm = [&](std::size_t i) {
     Stream s = stream(i, Purpose::production);
@@ -40,11 +26,8 @@ void World::produce() {
       }
       // b_ic from last year's orders; parts for the customer's affiliates (Bx) in proportion.
       const double b = f_.purchases[c] > 0.0 ? B / f_.purchases[c] : 0.0;
-      double abroad = 0.0;
-      for (int r = 0; r < kRegions; ++r)
-        abroad += f_.suj[c * kRegions + r] * Pr.gamma_in * f_.So[c * kRegions + r];
       B *= f_.Y[c] / f_.Y1[c];  // orders follow the customer's production (already computed)
-      keiretsu += B + Pr.psi * b * abroad;
+      keiretsu += B + Pr.psi * b * inputs_abroad(std::size_t(c));
     }
     const int k = f_.industry[i];
     const double demand = env_.D_eff_prev[k] > 0.0 ? env_.D_eff[k] / env_.D_eff_prev[k] : 0.0;
@@ -52,27 +35,40 @@ void World::produce() {
                   std::exp(Pr.productivity_pass * f_.da[i] + Pr.kappa_rep * f_.first_active[i] +
                            Pr.sigma_y * shock);
     f_.first_active[i] = 0;
-    const double chi = f_.is_le(i, params_) ? Pr.chi_le : Pr.chi_sme;
-    const double psi_i = f_.n_suppliers[i] > 0 ? Pr.psi : 0.0;
-    double parts = 0.0, back_i = 0.0, exports = 0.0;
-    for (int r = 0; r < kRegions; ++r) {
-      const std::size_t ir = i * kRegions + r;
-      parts += (1.0 - psi_i) * f_.suj[ir] * Pr.gamma_in * f_.So[ir];
-      back_i += chi * f_.saj[ir] * f_.So[ir];
-      exports += f_.X[ir];
-    }
     f_.Y_keiretsu[i] = keiretsu;
-    f_.Y_parts[i] = parts;
-    f_.Y_back[i] = back_i;
-    f_.Y_exports[i] = exports;
-    f_.Y[i] = std::max(0.0, keiretsu + f_.Ymkt[i] + exports + parts - back_i);
+    set_overseas_flows(i);
+    f_.Y[i] = std::max(0.0, keiretsu + f_.Ymkt[i] + f_.Y_exports[i] + f_.Y_parts[i] - f_.Y_back[i]);
   };
   for (const auto& tier : tiers_)
     exec_.for_blocks(tier.size(), kGrain, [&](std::size_t, std::size_t lo, std::size_t hi) {
       for (std::size_t j = lo; j < hi; ++j) produce_firm(std::size_t(tier[j]));
     });
 
-  // This year's purchases from keiretsu suppliers, for next year's b_ic.
+  count_purchases();  // this year's, for next year's b_ic
+}
+
+// Import-back of all firms in industry k not replacing their own product takes a share m_k of the
+// domestic market: this year's affiliates over last year's domestic production.
+void World::update_import_shares() {
+  const auto& Pr = params_.production;
+  std::array<double, kIndustries> back{}, sales{};
+  for (std::size_t i = 0; i < n(); ++i) {
+    if (!f_.alive[i]) continue;
+    const double chi = f_.is_le(i, params_) ? Pr.chi_le : Pr.chi_sme;
+    double b = 0.0;
+    for (int r = 0; r < kRegions; ++r) b += f_.saj[i * kRegions + r] * f_.So[i * kRegions + r];
+    back[f_.industry[i]] += (1.0 - chi) * b;
+    sales[f_.industry[i]] += f_.Y1[i];
+  }
+  for (int k = 0; k < kIndustries; ++k) {
+    env_.import_share[k] = sales[k] > 0 ? std::min(1.0, back[k] / sales[k]) : 0.0;
+    env_.D_eff[k] = env_.D[k] * (1.0 - env_.import_share[k]);
+  }
+}
+
+// Each customer's purchases from its alive keiretsu suppliers (P_c) and their number (psi = 0
+// for a firm without suppliers).
+void World::count_purchases() {
   std::fill(f_.purchases.begin(), f_.purchases.end(), 0.0);
   std::fill(f_.n_suppliers.begin(), f_.n_suppliers.end(), 0);
   for (std::size_t i = 0; i < n(); ++i) {
@@ -84,6 +80,31 @@ void World::produce() {
       ++f_.n_suppliers[c];
     }
   }
+}
+
+// Inputs of firm c's affiliates that come from Japan: sum_r suj_c[r] * gamma_in * So_c[r].
+double World::inputs_abroad(std::size_t c) const {
+  double abroad = 0.0;
+  for (int r = 0; r < kRegions; ++r)
+    abroad += f_.suj[c * kRegions + r] * params_.production.gamma_in * f_.So[c * kRegions + r];
+  return abroad;
+}
+
+// Parts to own affiliates, own import-back and exports of firm i (spec 5.4).
+void World::set_overseas_flows(std::size_t i) {
+  const auto& Pr = params_.production;
+  const double chi = f_.is_le(i, params_) ? Pr.chi_le : Pr.chi_sme;
+  const double psi_i = f_.n_suppliers[i] > 0 ? Pr.psi : 0.0;
+  double parts = 0.0, back = 0.0, exports = 0.0;
+  for (int r = 0; r < kRegions; ++r) {
+    const std::size_t ir = i * kRegions + r;
+    parts += (1.0 - psi_i) * f_.suj[ir] * Pr.gamma_in * f_.So[ir];
+    back += chi * f_.saj[ir] * f_.So[ir];
+    exports += f_.X[ir];
+  }
+  f_.Y_parts[i] = parts;
+  f_.Y_back[i] = back;
+  f_.Y_exports[i] = exports;
 }
 
 }  // namespace smesim::model

@@ -128,6 +128,10 @@ class World {
                   static_cast<std::uint32_t>(env_.year - params_.start_year), p);
   }
   bool eligible_for_loan(std::size_t i) const;
+  void update_import_shares();
+  void count_purchases();
+  double inputs_abroad(std::size_t c) const;
+  void set_overseas_flows(std::size_t i);
   void relocate(std::size_t i, int r, double share, Stream& s, YearCounters& c);
   void exit_firm(std::size_t i, ExitCause cause, YearCounters& c);
   // Runs body(i, counters) for every alive firm, blocks possibly in parallel; adds the counts.
