@@ -35,21 +35,6 @@ struct CalibrationFile {
   analysis::CalibrationOptions options;
 };
 
-model::ParamRef* find_ref(std::vector<model::ParamRef>& refs, const std::string& path) {
-  for (auto& r : refs)
-    if (r.path == path) return &r;
-  return nullptr;
-}
-
-void assign(const model::ParamRef& r, double x) {
-  if (r.kind == model::ParamRef::Kind::real)
-    *static_cast<double*>(r.ptr) = x;
-  else if (r.kind == model::ParamRef::Kind::integer)
-    *static_cast<int*>(r.ptr) = int(std::lround(x));
-  else
-    *static_cast<bool*>(r.ptr) = x != 0;
-}
-
 CalibrationFile load_calibration(const std::string& path) {
   std::ifstream in(path);
   if (!in) throw_at(path, "", 0, 0, "", "cannot open calibration file '" + path + "'");
@@ -95,7 +80,7 @@ CalibrationFile load_calibration(const std::string& path) {
   std::vector<std::string> all;
   for (const auto& r : refs) all.push_back(r.path);
   auto ref_of = [&](const YAML::Node& key) {
-    auto* r = find_ref(refs, key.Scalar());
+    const auto* r = model::find_param(refs, key.Scalar());
     if (!r) {
       const auto near = nearest_key(key.Scalar(), all);
       fail(key, key.Scalar(),
@@ -110,7 +95,7 @@ CalibrationFile load_calibration(const std::string& path) {
       const double x = number(kv.second, kv.first.Scalar());
       if (x < r->lo || x > r->hi)
         fail(kv.second, kv.first.Scalar(), "'" + kv.first.Scalar() + "' is out of range");
-      assign(*r, x);
+      r->set(x);
     }
   c.targets_file = (dir / (root["targets"] ? root["targets"].Scalar()
                                            : "../data/targets/motohashi2005_table3.csv"))
@@ -183,7 +168,7 @@ std::vector<double> table3_moments(const CalibrationFile& c, const std::vector<d
   auto& p = sc.params;
   auto refs = model::param_refs(p);
   for (std::size_t k = 0; k < theta.size(); ++k)
-    assign(*find_ref(refs, c.params[k].path), theta[k]);
+    model::find_param(refs, c.params[k].path)->set(theta[k]);
   p.replications = c.options.replications;
   p.end_year = std::max(p.start_year, std::min(p.end_year, 2002));
   p.output.panel_reps.clear();
@@ -311,7 +296,7 @@ void add_calibrate_command(CLI::App& app, Action& action) {
       model::Params p = c.base.params;
       auto refs = model::param_refs(p);
       for (std::size_t j = 0; j < n; ++j)
-        assign(*find_ref(refs, c.params[j].path), res.best.theta[j]);
+        model::find_param(refs, c.params[j].path)->set(res.best.theta[j]);
       std::ostringstream y;
       y << "# Calibrated by `smesim calibrate " << a->file << "` (smesim " << kVersion << ", "
         << kGitCommit << ")\n"

@@ -61,6 +61,36 @@ int industry_index(std::string_view name) {
   return -1;
 }
 
+double ParamRef::get() const {
+  switch (kind) {
+    case Kind::real:
+      return *static_cast<const double*>(ptr);
+    case Kind::integer:
+      return *static_cast<const int*>(ptr);
+    default:
+      return *static_cast<const bool*>(ptr) ? 1.0 : 0.0;
+  }
+}
+
+void ParamRef::set(double x) const {
+  switch (kind) {
+    case Kind::real:
+      *static_cast<double*>(ptr) = x;
+      break;
+    case Kind::integer:
+      *static_cast<int*>(ptr) = static_cast<int>(std::lround(x));
+      break;
+    default:
+      *static_cast<bool*>(ptr) = x != 0.0;
+  }
+}
+
+const ParamRef* find_param(const std::vector<ParamRef>& refs, std::string_view path) {
+  for (const auto& r : refs)
+    if (r.path == path) return &r;
+  return nullptr;
+}
+
 std::vector<ParamRef> param_refs(Params& p) {
   std::vector<ParamRef> v;
   using K = ParamRef::Kind;

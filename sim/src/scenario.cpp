@@ -319,10 +319,7 @@ class Parser {
     }
     const double x = number(k, v, r.path, r.kind);
     check_range(v, r.path, x, r.lo, r.hi, r.kind == ParamRef::Kind::integer);
-    if (r.kind == ParamRef::Kind::integer)
-      *static_cast<int*>(r.ptr) = static_cast<int>(x);
-    else
-      *static_cast<double*>(r.ptr) = x;
+    r.set(x);
   }
 
   int year_value(const YAML::Node& k, const YAML::Node& v, const std::string& key) {

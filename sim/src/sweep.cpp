@@ -282,8 +282,7 @@ class SweepParser {
   }
   const model::ParamRef* find(model::Params& P, const YAML::Node& at, const std::string& path) {
     refs_ = model::param_refs(P);
-    for (const auto& r : refs_)
-      if (r.path == path) return &r;
+    if (const auto* r = model::find_param(refs_, path)) return r;
     std::vector<std::string> all;
     for (const auto& r : refs_) all.push_back(r.path);
     const auto near = nearest_key(path, all);
@@ -295,32 +294,10 @@ class SweepParser {
            const std::string& where) {
     const auto* r = find(P, key, key.Scalar());
     const double x = number(value, where, r->lo, r->hi, r->kind != model::ParamRef::Kind::real);
-    assign(*r, x);
+    r->set(x);
   }
   double get(model::Params& P, const std::string& path) {
-    const auto* r = find(P, YAML::Node(), path);
-    switch (r->kind) {
-      case model::ParamRef::Kind::real:
-        return *static_cast<double*>(r->ptr);
-      case model::ParamRef::Kind::integer:
-        return *static_cast<int*>(r->ptr);
-      default:
-        return *static_cast<bool*>(r->ptr) ? 1.0 : 0.0;
-    }
-  }
-
- public:
-  static void assign(const model::ParamRef& r, double x) {
-    switch (r.kind) {
-      case model::ParamRef::Kind::real:
-        *static_cast<double*>(r.ptr) = x;
-        break;
-      case model::ParamRef::Kind::integer:
-        *static_cast<int*>(r.ptr) = int(std::lround(x));
-        break;
-      default:
-        *static_cast<bool*>(r.ptr) = x != 0.0;
-    }
+    return find(P, YAML::Node(), path)->get();
   }
 
  private:
@@ -342,11 +319,9 @@ SweepSpec load_sweep(const std::string& path) {
 
 model::Params point_params(const SweepSpec& spec, int point) {
   model::Params p = spec.base.params;
-  auto refs = model::param_refs(p);
+  const auto refs = model::param_refs(p);
   for (std::size_t f = 0; f < spec.factors.size(); ++f)
-    for (const auto& r : refs)
-      if (r.path == spec.factors[f].path)
-        SweepParser::assign(r, spec.design.points[std::size_t(point)][f]);
+    model::find_param(refs, spec.factors[f].path)->set(spec.design.points[std::size_t(point)][f]);
   return p;
 }
 
@@ -423,7 +398,8 @@ std::vector<std::string> split(const std::string& s) {
   return v;
 }
 
-// 97.5% quantile of Student's t with n - 1 degrees of freedom (95% two-sided interval).
+// 97.5% quantile of Student's t with n - 1 degrees of freedom (95% two-sided interval). The
+// table is mirrored in analysis/smesim_report.py (t975) so that the report's bands equal these.
 double t975(int n) {
   static const double table[] = {0,     12.706, 4.303, 3.182, 2.776, 2.571, 2.447, 2.365,
                                  2.306, 2.262,  2.228, 2.201, 2.179, 2.160, 2.145, 2.131,
@@ -697,27 +673,30 @@ void merge_shards(const std::vector<std::string>& shards, const std::string& out
       (void)R;
       units.emplace(u, std::move(one));
     }
-    // Panel and decision rows of this shard, split by unit so that the merged order is unit order.
+    // Panel and decision rows of this shard, split by unit in one pass over the rows, so that
+    // the merged order is unit order. A shard's rows are already in unit order (run_sweep
+    // assembles them so), so each unit's rows form one contiguous run.
     for (auto [table, target] : {std::pair{&r.panel, 0}, {&r.decisions, 1}}) {
-      if (table->rows() == 0) continue;
-      std::vector<std::int32_t> pt, rp;
+      const std::vector<std::int32_t>* pt = nullptr;
+      const std::vector<std::int32_t>* rp = nullptr;
       for (const auto& [n, c] : table->ints) {
-        if (n == "point") pt = c;
-        if (n == "rep") rp = c;
+        if (n == "point") pt = &c;
+        if (n == "rep") rp = &c;
       }
-      for (auto& [u, one] : units) {
-        const int p = u / r.reps, q = u % r.reps;
+      if (table->rows() == 0 || !pt || !rp) continue;
+      for (std::size_t lo = 0, hi = 0; lo < pt->size(); lo = hi) {
+        const int u = (*pt)[lo] * r.reps + (*rp)[lo];
+        for (hi = lo; hi < pt->size() && (*pt)[hi] * r.reps + (*rp)[hi] == u;) ++hi;
+        const auto it = units.find(u);
+        if (it == units.end()) continue;
         model::Table part;
-        for (const auto& [n, c] : table->ints) part.int_column(n);
-        for (const auto& [n, c] : table->reals) part.real_column(n);
-        for (std::size_t row = 0; row < pt.size(); ++row) {
-          if (pt[row] != p || rp[row] != q) continue;
-          for (std::size_t k = 0; k < table->ints.size(); ++k)
-            part.ints[k].second.push_back(table->ints[k].second[row]);
-          for (std::size_t k = 0; k < table->reals.size(); ++k)
-            part.reals[k].second.push_back(table->reals[k].second[row]);
-        }
-        if (part.rows() > 0) (target == 0 ? one.panel : one.decisions).append(part);
+        for (const auto& [n, c] : table->ints)
+          part.ints.emplace_back(n, std::vector<std::int32_t>(c.begin() + std::ptrdiff_t(lo),
+                                                              c.begin() + std::ptrdiff_t(hi)));
+        for (const auto& [n, c] : table->reals)
+          part.reals.emplace_back(n, std::vector<double>(c.begin() + std::ptrdiff_t(lo),
+                                                         c.begin() + std::ptrdiff_t(hi)));
+        (target == 0 ? it->second.panel : it->second.decisions).append(part);
       }
     }
   }

@@ -270,9 +270,14 @@ struct ParamRef {
   void* ptr;      // double*, int* or bool*
   double lo, hi;  // closed admissible range (ignored for booleans)
   std::string_view meaning;
+
+  double get() const;        // the value as a double (booleans 0 or 1)
+  void set(double x) const;  // integers rounded to the nearest, booleans x != 0
 };
 
 std::vector<ParamRef> param_refs(Params& p);
+// The reference with the dotted `path`, or nullptr.
+const ParamRef* find_param(const std::vector<ParamRef>& refs, std::string_view path);
 // Checks cross-parameter constraints (years, paths, shocks); returns messages, empty when valid.
 std::vector<std::string> check_consistency(const Params& p);
 int region_index(std::string_view name);    // -1 if unknown
