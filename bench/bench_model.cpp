@@ -1,11 +1,13 @@
-// Speed of the model (Google Benchmark). Run all: build/smesim_bench --benchmark_out=bench.json
+// Speed of the model (Google Benchmark). Run all: scripts/bench.sh (writes bench.json), or
+// build/smesim_bench --benchmark_out=bench.json
 #include <benchmark/benchmark.h>
 #include <oneapi/tbb/global_control.h>
 
 #include <algorithm>
-#include <filesystem>
+#include <chrono>
 #include <fstream>
 
+#include "bench_common.hpp"
 #include "smesim/model/world.hpp"
 #include "smesim/sim/run.hpp"
 #include "smesim/sim/sweep.hpp"
@@ -15,40 +17,64 @@ namespace {
 using smesim::model::Params;
 using smesim::model::World;
 
-// One simulated year at range(0) firms with range(1) threads.
+using Clock = std::chrono::steady_clock;
+double ns_since(Clock::time_point t0) {
+  return std::chrono::duration<double, std::nano>(Clock::now() - t0).count();
+}
+
+// firm_years_per_second (over the benchmark's timed wall time) and ns_per_firm_year (`ns`: the
+// wall time of the same timed regions, measured alongside).
+void firm_year_counters(benchmark::State& state, double firm_years, double ns) {
+  state.counters["firm_years_per_second"] =
+      benchmark::Counter(firm_years, benchmark::Counter::kIsRate);
+  state.counters["ns_per_firm_year"] = ns / firm_years;
+}
+
+// One simulated year at range(0) firms with range(1) threads (building the world is not timed).
 void model_year(benchmark::State& state) {
   Params p;
   p.population = int(state.range(0));
   oneapi::tbb::global_control limit(oneapi::tbb::global_control::max_allowed_parallelism,
                                     std::size_t(state.range(1)));
   World world(p, {p.seed, 0, 0}, smesim::sim::tbb_executor());
-  double firm_years = 0;
+  double firm_years = 0, ns = 0;
   for (auto _ : state) {
     if (world.finished()) {
       state.PauseTiming();
       world = World(p, {p.seed, 0, 0}, smesim::sim::tbb_executor());
       state.ResumeTiming();
     }
+    const auto t0 = Clock::now();
     world.step();
-    firm_years += double(world.firms().size());
+    ns += ns_since(t0);
+    state.PauseTiming();
+    const auto& alive = world.firms().alive;  // alive firms, as in the whole runs
+    firm_years += double(std::count(alive.begin(), alive.end(), 1));
+    state.ResumeTiming();
   }
-  state.counters["firm_years_per_second"] =
-      benchmark::Counter(firm_years, benchmark::Counter::kIsRate);
+  firm_year_counters(state, firm_years, ns);
 }
 BENCHMARK(model_year)
     ->Args({30000, 1})
     ->Args({30000, 2})
+    ->Args({300000, 1})
+    ->Args({300000, 2})
+    ->Args({1000000, 1})
+    ->Args({1000000, 2})
     ->Unit(benchmark::kMillisecond)
     ->UseRealTime();
 
-// A whole national run (300 000 firms, 1985-2030) with range(0) threads.
-void national_run(benchmark::State& state) {
+// A whole run (1985-2030, building the world included) of `population` firms with `threads`
+// threads. firm_years counts alive firms; bytes_per_firm is the model state per firm slot at the
+// end (dead firms keep their slot), panel output excluded.
+void whole_run_of(benchmark::State& state, int population, int threads) {
   Params p;
-  p.population = 300000;
+  p.population = population;
   oneapi::tbb::global_control limit(oneapi::tbb::global_control::max_allowed_parallelism,
-                                    std::size_t(state.range(0)));
-  double firm_years = 0;
+                                    std::size_t(threads));
+  double firm_years = 0, ns = 0;
   for (auto _ : state) {
+    const auto t0 = Clock::now();
     World world(p, {p.seed, 0, 0}, smesim::sim::tbb_executor());
     std::size_t alive_slots = 0;
     while (!world.finished()) {
@@ -57,44 +83,58 @@ void national_run(benchmark::State& state) {
       firm_years += double(std::count(alive.begin(), alive.end(), 1));  // (< 1% of the step)
       alive_slots = std::max(alive_slots, world.firms().size());
     }
-    // Model state per firm slot (dead firms keep their slot), panel output excluded.
+    ns += ns_since(t0);
     state.counters["bytes_per_firm"] = double(world.firms().memory_bytes()) / double(alive_slots);
   }
-  state.counters["firm_years_per_second"] =
-      benchmark::Counter(firm_years, benchmark::Counter::kIsRate);
+  firm_year_counters(state, firm_years, ns);
 }
+
+// The national run (300 000 firms) with range(0) threads: national_run/1, national_run/2.
+void national_run(benchmark::State& state) { whole_run_of(state, 300000, int(state.range(0))); }
 BENCHMARK(national_run)->Arg(1)->Arg(2)->Iterations(1)->Unit(benchmark::kSecond)->UseRealTime();
 
-// A sweep through the real engine (units, checkpoints, assembly): one point x 16 replications at
-// 30 000 firms, 1985-2030, aggregates only, with range(0) threads.
-void sweep_30k(benchmark::State& state) {
-  namespace fs = std::filesystem;
-  const auto dir = fs::temp_directory_path() / "smesim_bench_sweep";
-  fs::create_directories(dir);
-  std::ofstream(dir / "s.yaml")
+// Whole runs at the other scales: range(0) firms, range(1) threads.
+void whole_run(benchmark::State& state) {
+  whole_run_of(state, int(state.range(0)), int(state.range(1)));
+}
+BENCHMARK(whole_run)
+    ->Args({30000, 1})
+    ->Args({30000, 2})
+    ->Args({1000000, 1})
+    ->Args({1000000, 2})
+    ->Iterations(1)
+    ->Unit(benchmark::kSecond)
+    ->UseRealTime();
+
+// A sweep through the real engine (units, checkpoints, assembly): one point x 64 replications at
+// 30 000 firms (scenarios/baseline.yaml), 1985-2030, aggregates only, with range(0) threads.
+void sweep_64(benchmark::State& state) {
+  const smesim::bench::ScratchDir dir("smesim_bench_sweep");
+  std::ofstream(dir.path() / "s.yaml")
       << "base: " << SMESIM_SOURCE_DIR << "/scenarios/baseline.yaml\n"
-      << "replications: 16\ndesign: {type: list}\n"
+      << "replications: 64\ndesign: {type: list}\n"
       << "points: [{relocation.phi: 0.15}]\npanel: {points: [], reps: []}\n";
-  const auto spec = smesim::sim::load_sweep((dir / "s.yaml").string());
+  const auto spec = smesim::sim::load_sweep(dir.file("s.yaml"));
   smesim::sim::SweepOptions opt;
   opt.threads = int(state.range(0));
   opt.quiet = true;
+  const std::string out = dir.file("out.h5");
   double reps = 0, firm_years = 0;
   for (auto _ : state) {
-    smesim::sim::run_sweep(spec, (dir / "out.h5").string(), opt);
+    smesim::sim::run_sweep(spec, out, opt);
     state.PauseTiming();
-    const auto r = smesim::sim::read_results((dir / "out.h5").string());
+    const auto r = smesim::sim::read_results(out);
     for (const auto& [name, v] : r.aggregates)
       if (name == "firms")
         for (double x : v) firm_years += x;
     reps += spec.replications;
+    std::filesystem::remove(out);
     state.ResumeTiming();
   }
   state.counters["replications_per_second"] = benchmark::Counter(reps, benchmark::Counter::kIsRate);
   state.counters["firm_years_per_second"] =
       benchmark::Counter(firm_years, benchmark::Counter::kIsRate);
-  fs::remove_all(dir);
 }
-BENCHMARK(sweep_30k)->Arg(1)->Arg(2)->Iterations(1)->Unit(benchmark::kSecond)->UseRealTime();
+BENCHMARK(sweep_64)->Arg(1)->Arg(2)->Iterations(1)->Unit(benchmark::kSecond)->UseRealTime();
 
 }  // namespace

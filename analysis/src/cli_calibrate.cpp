@@ -15,6 +15,7 @@
 #include <sstream>
 
 #include "smesim/analysis/calibration.hpp"
+#include "smesim/analysis/calibration_file.hpp"
 #include "smesim/analysis/paper.hpp"
 #include "smesim/sim/commands.hpp"
 #include "smesim/sim/run.hpp"
@@ -24,16 +25,6 @@
 namespace fs = std::filesystem;
 
 namespace smesim::sim {
-
-namespace {
-
-struct CalibrationFile {
-  Scenario base;
-  std::string targets_file;
-  std::vector<analysis::CalibratedParameter> params;
-  std::vector<analysis::Target> targets;
-  analysis::CalibrationOptions options;
-};
 
 CalibrationFile load_calibration(const std::string& path) {
   std::ifstream in(path);
@@ -189,6 +180,8 @@ std::vector<double> table3_moments(const CalibrationFile& c, const std::vector<d
   }
   return m;
 }
+
+namespace {
 
 std::vector<analysis::Evaluation> read_trace(const std::string& path, std::size_t n,
                                              std::size_t k) {

@@ -1,0 +1,30 @@
+// A calibration file (`smesim calibrate FILE`, e.g. calibration/table3.yaml) and the moments it
+// calibrates to: the code path of the command (analysis/src/cli_calibrate.cpp), also used by the
+// benchmarks.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "smesim/analysis/calibration.hpp"
+#include "smesim/sim/scenario.hpp"
+
+namespace smesim::sim {
+
+struct CalibrationFile {
+  Scenario base;
+  std::string targets_file;
+  std::vector<analysis::CalibratedParameter> params;
+  std::vector<analysis::Target> targets;
+  analysis::CalibrationOptions options;
+};
+
+// Loads and validates a calibration file; errors name file, line, column and key
+// (ScenarioError).
+CalibrationFile load_calibration(const std::string& path);
+
+// The Table 3 slope coefficients (mean over c.options.replications replications, 1985-2002, the
+// survey firms' panel) at theta (in the order of c.params), in the order of c.targets.
+std::vector<double> table3_moments(const CalibrationFile& c, const std::vector<double>& theta);
+
+}  // namespace smesim::sim
