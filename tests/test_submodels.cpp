@@ -377,6 +377,7 @@ TEST(SubmodelDecision, FinanceCheckFailsWithoutCollateralAndPassesWithPolicyLoan
   f.W[i] = 200.0;
   f.K_dom[i] = 300.0;
   f.K_abroad[at(i, kAsean)] = 100.0;  // collateral includes the affiliates' capital: K = 400
+  f.mode[at(i, kAsean)] = std::uint8_t(Mode::fdi);
 
   // Without the loan: F <= 0.5 W + 0.5 K = 100 + 200 = 300.
   const double limit = 0.5 * 200.0 + 0.5 * (300.0 + 100.0);
@@ -891,6 +892,7 @@ TEST(SubmodelAccounting, ProfitNetWorthAndEmploymentFollowFormulas) {
   f.So[at(i, kNA)] = 100.0;
   f.K_dom[i] = 400.0;
   f.K_abroad[at(i, kChina)] = 100.0;
+  f.mode[at(i, kChina)] = f.mode[at(i, kNA)] = std::uint8_t(Mode::fdi);  // the affiliates
   f.W[i] = 300.0;
   f.RD[i] = 10.0;
   f.a[i] = 0.5;

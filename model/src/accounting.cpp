@@ -15,10 +15,11 @@ void World::account_and_exit() {
     Stream s = stream(i, Purpose::accounting);
     const double z_rd = s.normal(), z_a = s.normal();
     double K = f_.K_dom[i], So = 0.0;
-    for (int r = 0; r < kRegions; ++r) {
-      K += f_.K_abroad[i * kRegions + r];
-      So += f_.So[i * kRegions + r];
-    }
+    if (f_.abroad(i))
+      for (int r = 0; r < kRegions; ++r) {
+        K += f_.K_abroad[i * kRegions + r];
+        So += f_.So[i * kRegions + r];
+      }
     // Debt finances the fixed assets that net worth does not (model choice for `interest`).
     const double profit = P.decisions.margin * f_.Y[i] + P.overseas.affiliate_return * So -
                           A.fixed_cost * f_.Y_entry[i] -
@@ -105,7 +106,7 @@ void World::enter_firms() {
       net_.peer_edges.emplace_back(std::int32_t(i), peers[sp.below(std::uint32_t(peers.size()))]);
   }
   counters_.entries += double(entrants);
-  if (entrants > 0) net_.rebuild_peers(n());
+  if (entrants > 0) net_.extend_peers(n());
 }
 
 }  // namespace smesim::model

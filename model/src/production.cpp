@@ -56,7 +56,8 @@ void World::update_import_shares() {
     if (!f_.alive[i]) continue;
     const double chi = f_.is_le(i, params_) ? Pr.chi_le : Pr.chi_sme;
     double b = 0.0;
-    for (int r = 0; r < kRegions; ++r) b += f_.saj[i * kRegions + r] * f_.So[i * kRegions + r];
+    if (f_.abroad(i))
+      for (int r = 0; r < kRegions; ++r) b += f_.saj[i * kRegions + r] * f_.So[i * kRegions + r];
     back[f_.industry[i]] += (1.0 - chi) * b;
     sales[f_.industry[i]] += f_.Y1[i];
   }
@@ -93,6 +94,10 @@ double World::inputs_abroad(std::size_t c) const {
 // Parts to own affiliates, own import-back and exports of firm i (spec 5.4).
 void World::set_overseas_flows(std::size_t i) {
   const auto& Pr = params_.production;
+  if (!f_.abroad(i)) {
+    f_.Y_parts[i] = f_.Y_back[i] = f_.Y_exports[i] = 0.0;
+    return;
+  }
   const double chi = f_.is_le(i, params_) ? Pr.chi_le : Pr.chi_sme;
   const double psi_i = f_.n_suppliers[i] > 0 ? Pr.psi : 0.0;
   double parts = 0.0, back = 0.0, exports = 0.0;

@@ -160,7 +160,7 @@ class World {
   std::vector<std::vector<std::int32_t>> tiers_;  // alive firms by tier, production order
   std::vector<std::vector<Candidate>> block_candidates_;
   std::vector<Candidate> decision_log_;
-  std::vector<double> info_snapshot_;
+  std::vector<float> neighbour_view_;      // learn(): what neighbours see (learning.cpp)
   std::vector<std::uint8_t> active_mask_;  // markets each firm is active in, for referrals
   double mean_log_rd_ = 0.0;
   int next_year_ = 0;
