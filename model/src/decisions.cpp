@@ -122,7 +122,7 @@ void World::collect_opportunities() {
       // 3. Proactive search, towards known and large markets; FDI after years of exporting.
       Stream ss = stream(i, Purpose::search);
       double I_max = 0.0;
-      for (int r = 0; r < kRegions; ++r) I_max = std::max(I_max, f_.info[i * kRegions + r]);
+      for (int r = 0; r < kRegions; ++r) I_max = std::max(I_max, double(f_.info[i * kRegions + r]));
       const double u_search = ss.uniform();
       if (u_search < P.opportunities.lambda_s * f_.proactivity[i] * (1.0 + I_max)) {
         std::array<double, kRegions> w{};
@@ -149,7 +149,7 @@ void World::collect_opportunities() {
           for (int r = 0; r < kRegions; ++r) w[r] = mode_of(r) == Mode::none ? env_.M[r] : 0.0;
           if (std::accumulate(w.begin(), w.end(), 0.0) > 0.0) {
             const int r = sj.categorical(w, kRegions);
-            double& I = f_.info[i * kRegions + r];
+            float& I = f_.info[i * kRegions + r];
             I += jetro.info_gain * (1.0 - I);
             if (sj.uniform() < jetro.matchmaking_rate) {
               f_.ties[i * kRegions + r] += 1;

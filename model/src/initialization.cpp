@@ -55,9 +55,9 @@ void World::draw_manager(std::size_t i, Stream& s, double age_min, double age_ma
     // (CE16 6.1.2).
     const int r = s.categorical(env_.M, kRegions);
     f_.experience_region[i] = std::int8_t(r);
-    double& I = f_.info[i * kRegions + r];
-    I = std::max(I, M.experience_info);
-    f_.ell[i] = std::max(f_.ell[i], M.experience_ell_min);
+    float& I = f_.info[i * kRegions + r];
+    I = float(std::max(double(I), M.experience_info));
+    f_.ell[i] = float(std::max(double(f_.ell[i]), M.experience_ell_min));
   }
 }
 
@@ -136,7 +136,7 @@ void World::initialize() {
       f_.mode[ir] = std::uint8_t(Mode::exporting);
       f_.X[ir] = P.decisions.share_export * f_.Y[i] * (1.0 - env_.tau[rx]);
       f_.years_in[ir] = 5;
-      f_.info[ir] = std::max(f_.info[ir], 0.5);
+      f_.info[ir] = std::max(f_.info[ir], 0.5f);
     }
     if (fdi) {
       const std::size_t ir = i * kRegions + rf;
@@ -146,7 +146,7 @@ void World::initialize() {
       f_.saj[ir] = saj;
       f_.suj[ir] = suj;
       f_.years_in[ir] = 5;
-      f_.info[ir] = std::max(f_.info[ir], 0.5);
+      f_.info[ir] = std::max(f_.info[ir], 0.5f);
       f_.K_abroad[ir] = fixed_cost_of(i, Mode::fdi, rf);
     }
     f_.ever_international[i] = exp || fdi;

@@ -31,13 +31,17 @@ struct Firms {
   std::vector<double> overseas_size;   // 1 + sum So + sum X after last year's overseas step
 
   // Per region (i * kRegions + r).
+  // Shares in [0, 1] (import-back and Japanese-input shares, information) and the manager traits
+  // below are stored in single precision: 7 significant digits are far finer than anything the
+  // model resolves, and the state then fits in 512 bytes per firm (docs/performance.md).
   std::vector<double> X, So, K_abroad;
-  std::vector<double> saj, suj, info;
+  std::vector<float> saj, suj, info;
   std::vector<std::uint16_t> ties;
   std::vector<std::uint8_t> years_in, mode;
 
   // Manager (spec 2.4).
-  std::vector<double> rho, experience, ell, proactivity, age;
+  std::vector<float> rho, ell, proactivity;
+  std::vector<double> experience, age;
   std::vector<std::int8_t> experience_region;  // -1 when none
 
   // Flags.
