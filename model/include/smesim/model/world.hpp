@@ -134,6 +134,9 @@ class World {
   void set_overseas_flows(std::size_t i);
   void relocate(std::size_t i, int r, double share, Stream& s, YearCounters& c);
   void exit_firm(std::size_t i, ExitCause cause, YearCounters& c);
+  double account_firm(std::size_t i, YearCounters& c);
+  void change_group(std::size_t i, YearCounters& c);
+  void account(bool groups);  // account_and_exit(), and change_groups() in the same pass
   // Runs body(i, counters) for every alive firm, blocks possibly in parallel; adds the counts.
   template <class Body>
   void for_alive_firms(Body&& body) {
