@@ -109,6 +109,10 @@ void World::enter_firms() {
   const auto entrants =
       std::size_t(std::floor(P.accounting.entry_rate * double(alive) + s.uniform()));
   const std::size_t first = n();
+  // Each reallocation copies the whole state: reserve room for the remaining years at this
+  // year's entry (grown by 1/16 if entry outpaces it), so that a run reallocates a few times.
+  if (first + entrants > f_.capacity())
+    f_.reserve(first + entrants * std::size_t(P.end_year - env_.year + 1));
   f_.resize(first + entrants);
   for (std::size_t i = first; i < first + entrants; ++i) {
     add_firm(i, true);

@@ -115,6 +115,17 @@ void World::initialize() {
   f_ = Firms{};
   f_.resize(N);
   for (std::size_t i = 0; i < N; ++i) add_firm(i, false);
+  // Firms are numbered by industry, then size: peers are same-industry firms of similar size
+  // (below), so a firm's peers are stored near it and the yearly learning step, which reads
+  // every peer's information, finds them in cache. Numbering does not change the economy: firms
+  // are drawn independently, and each keeps the draws it was made with.
+  std::vector<std::uint32_t> order(N);
+  std::iota(order.begin(), order.end(), 0u);
+  std::sort(order.begin(), order.end(), [&](std::uint32_t x, std::uint32_t y) {
+    if (f_.industry[x] != f_.industry[y]) return f_.industry[x] < f_.industry[y];
+    return f_.L[x] != f_.L[y] ? f_.L[x] < f_.L[y] : x < y;
+  });
+  f_.permute(order);
 
   // Initial international activity: about 1% of SMEs export and 20% of LEs own affiliates in the
   // start year (spec 5.2); established activity has passed its failure window.
