@@ -47,6 +47,12 @@ constexpr std::size_t kFirst = 0;
 void expect_close(double actual, double expected, const char* what) {
   EXPECT_NEAR(actual, expected, 1e-9 * std::max(1.0, std::abs(expected))) << what;
 }
+// For values computed from state stored in single precision (shares, information, manager
+// traits): float rounding is below 6e-8 relative, and the formulas here amplify it at most ~10x,
+// so 1e-6 still catches any wrong term.
+void expect_close_f(double actual, double expected, const char* what) {
+  EXPECT_NEAR(actual, expected, 1e-6 * std::max(1.0, std::abs(expected))) << what;
+}
 
 Params small_params(int population = 200) {
   Params p;
@@ -254,8 +260,8 @@ TEST(SubmodelProduction, KeiretsuOrdersFollowCustomerProduction) {
   const double parts_c = (1.0 - 0.5) * 0.3 * 0.6 * 500.0;  // 45
   const double back_c = 1.0 * 0.2 * 500.0;                 // 100
   const double Q_c = 2200.0 + parts_c - back_c;            // 2145
-  expect_close(f.Y_parts[c], parts_c, "customer parts");
-  expect_close(f.Y_back[c], back_c, "customer import-back");
+  expect_close_f(f.Y_parts[c], parts_c, "customer parts");
+  expect_close_f(f.Y_back[c], back_c, "customer import-back");
   expect_close(f.Y[c], Q_c, "customer production");
   expect_close(f.Y[c2], 900.0, "second customer production");
 
@@ -267,8 +273,8 @@ TEST(SubmodelProduction, KeiretsuOrdersFollowCustomerProduction) {
   const double Bx1 = 0.5 * (50.0 / 100.0) * 0.0;
   expect_close(f.B0[s], B0, "B0");
   expect_close(f.B1[s], B1, "B1");
-  expect_close(f.Y_keiretsu[s], B0 + Bx0 + B1 + Bx1, "keiretsu sales");
-  expect_close(f.Y[s], B0 + Bx0 + B1 + Bx1 + 500.0, "supplier production");
+  expect_close_f(f.Y_keiretsu[s], B0 + Bx0 + B1 + Bx1, "keiretsu sales");
+  expect_close_f(f.Y[s], B0 + Bx0 + B1 + Bx1 + 500.0, "supplier production");
   // Next year's P_c are this year's orders.
   expect_close(f.purchases[c], B0, "purchases of c");
   expect_close(f.purchases[c2], B1, "purchases of c2");
@@ -332,17 +338,17 @@ TEST(SubmodelDecision, ValueMatchesHandComputation) {
   const double R = 2.0 * 0.6 * U * F;
   const double push = 3.0 * ((1250.0 - 1000.0) / 1250.0) * 5.0 * profit;  // 150
   const double pull = 1.0 * 5.0 * 0.05 * 400.0;                           // 100
-  expect_close(w.decision_value(i, Mode::fdi, kChina, 400.0), (npv - R + push + pull) / profit,
-               "V fdi pulled");
-  expect_close(w.decision_value(i, Mode::fdi, kChina, 0.0), (npv - R + push) / profit,
-               "V fdi not pulled");
+  expect_close_f(w.decision_value(i, Mode::fdi, kChina, 400.0), (npv - R + push + pull) / profit,
+                 "V fdi pulled");
+  expect_close_f(w.decision_value(i, Mode::fdi, kChina, 0.0), (npv - R + push) / profit,
+                 "V fdi not pulled");
 
   // With the policy loan the manager weighs (1 - rate_subsidy) F in the NPV and the risk.
   const double Fs = 0.75 * F;
   const double npv_s = 5.0 * 0.07 * S_hat - Fs;
   const double R_s = 2.0 * 0.6 * U * Fs;
-  expect_close(w.decision_value(i, Mode::fdi, kChina, 0.0, 0.75), (npv_s - R_s + push) / profit,
-               "V fdi subsidised");
+  expect_close_f(w.decision_value(i, Mode::fdi, kChina, 0.0, 0.75), (npv_s - R_s + push) / profit,
+                 "V fdi subsidised");
 
   // Export to North America by a firm of Y = 4000 that grew (no push), tau hand-set to 0.05.
   f.Y[i] = 4000.0;
@@ -355,8 +361,8 @@ TEST(SubmodelDecision, ValueMatchesHandComputation) {
   const double npv_x = 5.0 * 0.05 * (0.10 * 4000.0 * (1.0 - 0.05)) - Fx;
   const double U_x = 0.40 * 1.0 * std::exp(-0.3 * 2.0) * (1.0 + 1.0 * (1.0 - 0.4));
   const double R_x = 2.0 * 0.6 * U_x * Fx;
-  expect_close(w.decision_value(i, Mode::exporting, kNA, 0.0), (npv_x - R_x) / profit_x,
-               "V export");
+  expect_close_f(w.decision_value(i, Mode::exporting, kNA, 0.0), (npv_x - R_x) / profit_x,
+                 "V export");
 
   // No profit base, no value.
   f.Y[i] = 0.0;
@@ -377,6 +383,7 @@ TEST(SubmodelDecision, FinanceCheckFailsWithoutCollateralAndPassesWithPolicyLoan
   f.W[i] = 200.0;
   f.K_dom[i] = 300.0;
   f.K_abroad[at(i, kAsean)] = 100.0;  // collateral includes the affiliates' capital: K = 400
+  f.mode[at(i, kAsean)] = std::uint8_t(Mode::fdi);
 
   // Without the loan: F <= 0.5 W + 0.5 K = 100 + 200 = 300.
   const double limit = 0.5 * 200.0 + 0.5 * (300.0 + 100.0);
@@ -528,14 +535,14 @@ TEST(SubmodelDecision, StaffProbabilityMatchesFormula) {
   f.L[i] = 120.0;
   f.ell[i] = 0.4;
   f.trained[i] = 0;
-  const double x = -1.1 + 2.0 * 0.4 + 0.3 * std::log(120.0 / 50.0);
+  const double x = -1.1 + 2.0 * double(0.4f) + 0.3 * std::log(120.0 / 50.0);  // ell is a float
   EXPECT_NEAR(w.staff_probability(i), 1.0 / (1.0 + std::exp(-x)), 1e-14);
   f.trained[i] = 1;  // language training adds staff_bonus = 0.5
   EXPECT_NEAR(w.staff_probability(i), 1.0 / (1.0 + std::exp(-(x + 0.5))), 1e-14);
   f.trained[i] = 0;
   f.L[i] = 300.0;  // still an SME (LE iff L > 300)
   f.ell[i] = 0.1;
-  const double y = -1.1 + 2.0 * 0.1 + 0.3 * std::log(300.0 / 50.0);
+  const double y = -1.1 + 2.0 * double(0.1f) + 0.3 * std::log(300.0 / 50.0);
   EXPECT_NEAR(w.staff_probability(i), 1.0 / (1.0 + std::exp(-y)), 1e-14);
   f.L[i] = 301.0;  // an LE always finds staff
   EXPECT_EQ(w.staff_probability(i), 1.0);
@@ -598,7 +605,8 @@ TEST(SubmodelManagers, NoRetirementOnlyAgesTheManager) {
   p.managers.retirement_scale = 1e-6;  // hazard sigmoid(-huge) = 0
   p.managers.successor_prob_sme = 0.0;
   World w(p, kKey);
-  const std::vector<double> age = w.firms().age, rho = w.firms().rho;
+  const std::vector<double> age = w.firms().age;
+  const std::vector<float> rho = w.firms().rho;
   w.begin_year();
   w.update_environment();
   w.update_managers();
@@ -700,11 +708,11 @@ TEST(SubmodelOverseas, ExportAndAffiliateGrowthFollowFormulaWithSpillOver) {
   // So = So exp(g + (0.3 I - 0.05) maturity), maturity = clamp(1 - So / (1.0 Y), -1, 1).
   const double So_cn = 400.0 * std::exp(0.09 + (0.3 * 0.5 - 0.05) * (1.0 - 400.0 / 1000.0));
   const double So_ni = 2500.0 * std::exp(0.05 + (0.3 * 1.0 - 0.05) * -1.0);  // clamped at -1
-  expect_close(f.X[at(i, kNA)], X, "export growth");
+  expect_close_f(f.X[at(i, kNA)], X, "export growth");
   expect_close(f.So[at(i, kChina)], So_cn, "affiliate growth");
   expect_close(f.So[at(i, kNies)], So_ni, "over-mature affiliate growth");
-  expect_close(f.suj[at(i, kChina)], 0.3 * (1.0 - 0.05), "suj decay");
-  expect_close(f.suj[at(i, kNies)], 0.2 * (1.0 - 0.05), "suj decay");
+  expect_close_f(f.suj[at(i, kChina)], 0.3 * (1.0 - 0.05), "suj decay");
+  expect_close_f(f.suj[at(i, kNies)], 0.2 * (1.0 - 0.05), "suj decay");
   EXPECT_EQ(f.years_in[at(i, kNA)], 5);
   EXPECT_EQ(f.years_in[at(i, kChina)], 6);
   EXPECT_EQ(f.years_in[at(i, kNies)], 2);
@@ -784,16 +792,16 @@ TEST(SubmodelLearning, InformationGrowsWhenActiveAndDecaysOtherwise) {
   w.begin_year();
   w.update_environment();
   w.learn();
-  expect_close(f.info[at(a, kEurope)], 0.4 + 0.15 * (1.0 - 0.4), "I active");  // 0.49
-  expect_close(f.info[at(a, kChina)], 0.5 * 0.97, "I inactive");               // 0.485
+  expect_close_f(f.info[at(a, kEurope)], 0.4 + 0.15 * (1.0 - 0.4), "I active");  // 0.49
+  expect_close_f(f.info[at(a, kChina)], 0.5 * 0.97, "I inactive");               // 0.485
   EXPECT_EQ(f.info[at(a, kNA)], 0.0);
   expect_close(f.experience[a], 3.0, "experience +1");
-  expect_close(f.ell[a], 0.4 + 0.03 * (1.0 - 0.4), "ell gain");
+  expect_close_f(f.ell[a], 0.4 + 0.03 * (1.0 - 0.4), "ell gain");
   EXPECT_GE(f.ties[at(a, kEurope)], 5);
   EXPECT_EQ(f.ties[at(a, kChina)], 2);
-  expect_close(f.info[at(b, kNA)], 0.3 * 0.97, "I inactive firm");
+  expect_close_f(f.info[at(b, kNA)], 0.3 * 0.97, "I inactive firm");
   EXPECT_EQ(f.experience[b], 1.0);
-  EXPECT_EQ(f.ell[b], 0.6);
+  EXPECT_EQ(f.ell[b], 0.6f);
 
   // Over all active firm-regions of a normal world, ties grow by Poisson(0.5) draws.
   Params q = small_params(3000);
@@ -853,10 +861,11 @@ TEST(SubmodelLearning, PeerSpillOverFromPeersAndCustomers) {
   // Own learning first, then I += 0.02 * mean_neighbours(I_p) * (1 - I), over p1, p2 and cust.
   const double eu = 0.4 + 0.15 * (1.0 - 0.4);
   const double eu_mean = (0.5 + 0.2 + 0.8) / 3.0;
-  expect_close(f.info[at(i, kEurope)], eu + 0.02 * eu_mean * (1.0 - eu), "Europe with spill-over");
+  expect_close_f(f.info[at(i, kEurope)], eu + 0.02 * eu_mean * (1.0 - eu),
+                 "Europe with spill-over");
   const double cn = 0.5 * 0.97;
   const double cn_mean = (0.3 + 0.0 + 0.0) / 3.0;
-  expect_close(f.info[at(i, kChina)], cn + 0.02 * cn_mean * (1.0 - cn), "China with spill-over");
+  expect_close_f(f.info[at(i, kChina)], cn + 0.02 * cn_mean * (1.0 - cn), "China with spill-over");
   EXPECT_EQ(f.info[at(i, kNA)], 0.0);
   // The neighbours' information did change this step (inactive p1 decayed), so the values above
   // show that the start-of-step state was read.
@@ -891,6 +900,7 @@ TEST(SubmodelAccounting, ProfitNetWorthAndEmploymentFollowFormulas) {
   f.So[at(i, kNA)] = 100.0;
   f.K_dom[i] = 400.0;
   f.K_abroad[at(i, kChina)] = 100.0;
+  f.mode[at(i, kChina)] = f.mode[at(i, kNA)] = std::uint8_t(Mode::fdi);  // the affiliates
   f.W[i] = 300.0;
   f.RD[i] = 10.0;
   f.a[i] = 0.5;

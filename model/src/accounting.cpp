@@ -8,62 +8,89 @@
 
 namespace smesim::model {
 
-void World::account_and_exit() {
+// Accounts, employment, R&D, productivity and exit of firm i; returns log(1 + RD) for the mean
+// that next year's innovation is measured against.
+double World::account_firm(std::size_t i, YearCounters& c) {
   const auto& P = params_;
   const auto& A = P.accounting;
-  for_alive_firms([&](std::size_t i, YearCounters& c) {
-    Stream s = stream(i, Purpose::accounting);
-    const double z_rd = s.normal(), z_a = s.normal();
-    double K = f_.K_dom[i], So = 0.0;
+  Stream s = stream(i, Purpose::accounting);
+  const double z_rd = s.normal(), z_a = s.normal();
+  double K = f_.K_dom[i], So = 0.0;
+  if (f_.abroad(i))
     for (int r = 0; r < kRegions; ++r) {
       K += f_.K_abroad[i * kRegions + r];
       So += f_.So[i * kRegions + r];
     }
-    // Debt finances the fixed assets that net worth does not (model choice for `interest`).
-    const double profit = P.decisions.margin * f_.Y[i] + P.overseas.affiliate_return * So -
-                          A.fixed_cost * f_.Y_entry[i] -
-                          A.interest_rate * std::max(0.0, K - f_.W[i]);
-    f_.W[i] += profit - A.tax * std::max(profit, 0.0);
-    if (f_.Y1[i] > 0.0 && f_.Y[i] > 0.0) {
-      const double growth = f_.Y[i] / f_.Y1[i];
-      const double adjust = std::pow(growth, A.emp_elasticity);
-      f_.L[i] *= adjust;
-      f_.K_dom[i] *= adjust;  // domestic capacity moves with employment
-      if (f_.RD[i] > 0.0) f_.RD[i] *= std::exp(A.xi_rd * std::log(growth) + A.sigma_rd * z_rd);
+  // Debt finances the fixed assets that net worth does not (model choice for `interest`).
+  const double profit = P.decisions.margin * f_.Y[i] + P.overseas.affiliate_return * So -
+                        A.fixed_cost * f_.Y_entry[i] - A.interest_rate * std::max(0.0, K - f_.W[i]);
+  f_.W[i] += profit - A.tax * std::max(profit, 0.0);
+  if (f_.Y1[i] > 0.0 && f_.Y[i] > 0.0) {
+    const double growth = f_.Y[i] / f_.Y1[i];
+    const double log_growth = std::log(growth);
+    const double adjust = std::exp(A.emp_elasticity * log_growth);  // growth^elasticity
+    f_.L[i] *= adjust;
+    f_.K_dom[i] *= adjust;  // domestic capacity moves with employment
+    if (f_.RD[i] > 0.0) f_.RD[i] *= std::exp(A.xi_rd * log_growth + A.sigma_rd * z_rd);
+  }
+  const double log_rd = std::log1p(f_.RD[i]);
+  f_.a[i] += A.innovation * (log_rd - mean_log_rd_) + A.drift + A.drift_sd * z_a;
+  f_.da[i] = f_.a[i] - f_.a_start[i];
+  if (f_.W[i] < A.insolvency * f_.Y[i])
+    exit_firm(i, ExitCause::insolvency, c);
+  else if (f_.Y[i] < A.min_sales * f_.Y_entry[i])
+    exit_firm(i, ExitCause::decline, c);
+  return log_rd;
+}
+
+void World::change_group(std::size_t i, YearCounters& c) {
+  const auto& G = params_.groups;
+  Stream s = stream(i, Purpose::groups);
+  const double u = s.uniform();
+  if (f_.D_parent[i]) {
+    if (u < G.p_leave_group) {  // the equity tie to the main customer ends
+      f_.D_parent[i] = 0;
+      f_.B0[i] *= 1.0 - G.leave_order_cut;
+      c.group_leaves += 1;
     }
-    f_.a[i] += A.innovation * (std::log1p(f_.RD[i]) - mean_log_rd_) + A.drift + A.drift_sd * z_a;
-    f_.da[i] = f_.a[i] - f_.a_start[i];
-    if (f_.W[i] < A.insolvency * f_.Y[i])
-      exit_firm(i, ExitCause::insolvency, c);
-    else if (f_.Y[i] < A.min_sales * f_.Y_entry[i])
-      exit_firm(i, ExitCause::decline, c);
+  } else if (f_.L[i] >= G.join_min_L && u < G.p_join_group) {
+    f_.D_parent[i] = 1;
+    c.group_joins += 1;
+  }
+}
+
+// Runs accounting (and, when `groups`, the group changes of the firms that stay) in one pass, and
+// sets the mean log R&D of the surviving firms from per-block sums added in block order (the same
+// for any number of threads).
+void World::account(bool groups) {
+  const std::size_t blocks = (n() + kGrain - 1) / kGrain;
+  std::vector<YearCounters> counts(blocks);
+  std::vector<std::pair<double, std::size_t>> log_rd(blocks);
+  exec_.for_blocks(n(), kGrain, [&](std::size_t b, std::size_t lo, std::size_t hi) {
+    auto& [sum, count] = log_rd[b];
+    for (std::size_t i = lo; i < hi; ++i) {
+      if (!f_.alive[i]) continue;
+      const double x = account_firm(i, counts[b]);
+      if (!f_.alive[i]) continue;
+      sum += x;
+      ++count;
+      if (groups) change_group(i, counts[b]);
+    }
   });
   double sum = 0.0;
   std::size_t count = 0;
-  for (std::size_t i = 0; i < n(); ++i)
-    if (f_.alive[i]) {
-      sum += std::log1p(f_.RD[i]);
-      ++count;
-    }
+  for (std::size_t b = 0; b < blocks; ++b) {
+    sum += log_rd[b].first;
+    count += log_rd[b].second;
+    counters_.add(counts[b]);
+  }
   mean_log_rd_ = count ? sum / double(count) : 0.0;
 }
 
+void World::account_and_exit() { account(false); }
+
 void World::change_groups() {
-  const auto& G = params_.groups;
-  for_alive_firms([&](std::size_t i, YearCounters& c) {
-    Stream s = stream(i, Purpose::groups);
-    const double u = s.uniform();
-    if (f_.D_parent[i]) {
-      if (u < G.p_leave_group) {  // the equity tie to the main customer ends
-        f_.D_parent[i] = 0;
-        f_.B0[i] *= 1.0 - G.leave_order_cut;
-        c.group_leaves += 1;
-      }
-    } else if (f_.L[i] >= G.join_min_L && u < G.p_join_group) {
-      f_.D_parent[i] = 1;
-      c.group_joins += 1;
-    }
-  });
+  for_alive_firms([&](std::size_t i, YearCounters& c) { change_group(i, c); });
 }
 
 void World::enter_firms() {
@@ -82,6 +109,10 @@ void World::enter_firms() {
   const auto entrants =
       std::size_t(std::floor(P.accounting.entry_rate * double(alive) + s.uniform()));
   const std::size_t first = n();
+  // Each reallocation copies the whole state: reserve room for the remaining years at this
+  // year's entry (grown by 1/16 if entry outpaces it), so that a run reallocates a few times.
+  if (first + entrants > f_.capacity())
+    f_.reserve(first + entrants * std::size_t(P.end_year - env_.year + 1));
   f_.resize(first + entrants);
   for (std::size_t i = first; i < first + entrants; ++i) {
     add_firm(i, true);
@@ -105,7 +136,7 @@ void World::enter_firms() {
       net_.peer_edges.emplace_back(std::int32_t(i), peers[sp.below(std::uint32_t(peers.size()))]);
   }
   counters_.entries += double(entrants);
-  if (entrants > 0) net_.rebuild_peers(n());
+  if (entrants > 0) net_.extend_peers(n());
 }
 
 }  // namespace smesim::model

@@ -45,7 +45,8 @@ bool World::finance_ok(std::size_t i, double F, bool with_loan) const {
   const auto& D = params_.decisions;
   const auto& loans = params_.levers.loans;
   double K = f_.K_dom[i];
-  for (int r = 0; r < kRegions; ++r) K += f_.K_abroad[i * kRegions + r];
+  if (f_.abroad(i))
+    for (int r = 0; r < kRegions; ++r) K += f_.K_abroad[i * kRegions + r];
   // Banks lend against fixed assets and see SMEs as risky (CE16 4.1.2.3).
   const double credit =
       (f_.is_le(i, params_) ? D.m_bank_le : D.m_bank_sme) * K + (with_loan ? loans.cap * F : 0.0);
@@ -108,8 +109,7 @@ void World::collect_opportunities() {
         if (const std::uint8_t m = active_mask_[p])
           for (int r = 0; r < kRegions; ++r) sources[r] += m >> r & 1u;
       };
-      for (auto [e, end] = boost::out_edges(i, net_.peers); e != end; ++e)
-        count(boost::target(*e, net_.peers));
+      net_.for_each_peer(i, count);
       for (std::int32_t cust : {f_.customer0[i], f_.customer1[i]})
         if (cust != kNoFirm) count(std::size_t(cust));
       Stream sr = stream(i, Purpose::referral);
@@ -122,7 +122,7 @@ void World::collect_opportunities() {
       // 3. Proactive search, towards known and large markets; FDI after years of exporting.
       Stream ss = stream(i, Purpose::search);
       double I_max = 0.0;
-      for (int r = 0; r < kRegions; ++r) I_max = std::max(I_max, f_.info[i * kRegions + r]);
+      for (int r = 0; r < kRegions; ++r) I_max = std::max(I_max, double(f_.info[i * kRegions + r]));
       const double u_search = ss.uniform();
       if (u_search < P.opportunities.lambda_s * f_.proactivity[i] * (1.0 + I_max)) {
         std::array<double, kRegions> w{};
@@ -149,7 +149,7 @@ void World::collect_opportunities() {
           for (int r = 0; r < kRegions; ++r) w[r] = mode_of(r) == Mode::none ? env_.M[r] : 0.0;
           if (std::accumulate(w.begin(), w.end(), 0.0) > 0.0) {
             const int r = sj.categorical(w, kRegions);
-            double& I = f_.info[i * kRegions + r];
+            float& I = f_.info[i * kRegions + r];
             I += jetro.info_gain * (1.0 - I);
             if (sj.uniform() < jetro.matchmaking_rate) {
               f_.ties[i * kRegions + r] += 1;

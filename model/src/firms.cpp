@@ -1,37 +1,37 @@
 #include "smesim/model/firms.hpp"
 
+#include <type_traits>
+
 namespace smesim::model {
 
 void Firms::resize(std::size_t n) {
-  const std::size_t nr = n * kRegions;
-  for (auto* v : {&industry, &alive, &tier, &D_parent, &exit_cause, &relocated_mask, &first_active,
-                  &ever_international, &trained})
-    v->resize(n, 0);
-  for (auto* v : {&entry_year, &n_suppliers}) v->resize(n, 0);
-  exit_year.resize(n, -1);
-  for (auto* v : {&customer0, &customer1}) v->resize(n, kNoFirm);
-  for (auto* v :
-       {&B0,  &B1,         &purchases,  &L,           &a,       &a_start,   &da,
-        &Y,   &Y1,         &Y2,         &Y3,          &Y_entry, &Ymkt,      &RD,
-        &W,   &K_dom,      &Y_keiretsu, &Y_parts,     &Y_back,  &Y_exports, &overseas_size,
-        &rho, &experience, &ell,        &proactivity, &age})
-    v->resize(n, 0.0);
-  relocation_cut.resize(n, 1.0);
-  experience_region.resize(n, -1);
-  for (auto* v : {&X, &So, &K_abroad, &saj, &suj, &info}) v->resize(nr, 0.0);
-  ties.resize(nr, 0);
-  years_in.resize(nr, 0);
-  mode.resize(nr, 0);
+  for_each_array([n](auto& v, auto value, bool regional) {
+    using T = typename std::remove_reference_t<decltype(v)>::value_type;
+    const std::size_t count = regional ? n * kRegions : n;
+    // Entry appends a few percent a year: World reserves room for years of entry at once, and
+    // beyond that the capacity grows by 1/16 rather than doubling.
+    if (count > v.capacity()) v.reserve(v.empty() ? count : count + count / 16);
+    v.resize(count, T(value));
+  });
+}
+
+void Firms::reserve(std::size_t n) {
+  for_each_array([n](auto& v, auto, bool regional) { v.reserve(regional ? n * kRegions : n); });
+}
+
+void Firms::permute(const std::vector<std::uint32_t>& order) {
+  for_each_array([&](auto& v, auto, bool regional) {
+    const std::size_t width = regional ? kRegions : 1;
+    std::remove_reference_t<decltype(v)> out(v.size());
+    for (std::size_t k = 0; k < order.size(); ++k)
+      for (std::size_t r = 0; r < width; ++r) out[k * width + r] = v[order[k] * width + r];
+    v.swap(out);
+  });
 }
 
 std::size_t Firms::memory_bytes() const {
   std::size_t b = 0;
-  auto add = [&](const auto&... v) { ((b += v.capacity() * sizeof(v[0])), ...); };
-  add(industry, alive, tier, D_parent, exit_cause, entry_year, exit_year, customer0, customer1, B0,
-      B1, purchases, n_suppliers, L, a, a_start, da, Y, Y1, Y2, Y3, Y_entry, Ymkt, RD, W, K_dom,
-      Y_keiretsu, Y_parts, Y_back, Y_exports, relocation_cut, overseas_size, X, So, K_abroad, saj,
-      suj, info, ties, years_in, mode, rho, experience, ell, proactivity, age, experience_region,
-      relocated_mask, first_active, ever_international, trained);
+  for_each_array([&b](const auto& v, auto, bool) { b += v.capacity() * sizeof(v[0]); });
   return b;
 }
 

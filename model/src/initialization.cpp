@@ -55,9 +55,9 @@ void World::draw_manager(std::size_t i, Stream& s, double age_min, double age_ma
     // (CE16 6.1.2).
     const int r = s.categorical(env_.M, kRegions);
     f_.experience_region[i] = std::int8_t(r);
-    double& I = f_.info[i * kRegions + r];
-    I = std::max(I, M.experience_info);
-    f_.ell[i] = std::max(f_.ell[i], M.experience_ell_min);
+    float& I = f_.info[i * kRegions + r];
+    I = float(std::max(double(I), M.experience_info));
+    f_.ell[i] = float(std::max(double(f_.ell[i]), M.experience_ell_min));
   }
 }
 
@@ -115,6 +115,17 @@ void World::initialize() {
   f_ = Firms{};
   f_.resize(N);
   for (std::size_t i = 0; i < N; ++i) add_firm(i, false);
+  // Firms are numbered by industry, then size: peers are same-industry firms of similar size
+  // (below), so a firm's peers are stored near it and the yearly learning step, which reads
+  // every peer's information, finds them in cache. Numbering does not change the economy: firms
+  // are drawn independently, and each keeps the draws it was made with.
+  std::vector<std::uint32_t> order(N);
+  std::iota(order.begin(), order.end(), 0u);
+  std::sort(order.begin(), order.end(), [&](std::uint32_t x, std::uint32_t y) {
+    if (f_.industry[x] != f_.industry[y]) return f_.industry[x] < f_.industry[y];
+    return f_.L[x] != f_.L[y] ? f_.L[x] < f_.L[y] : x < y;
+  });
+  f_.permute(order);
 
   // Initial international activity: about 1% of SMEs export and 20% of LEs own affiliates in the
   // start year (spec 5.2); established activity has passed its failure window.
@@ -136,7 +147,7 @@ void World::initialize() {
       f_.mode[ir] = std::uint8_t(Mode::exporting);
       f_.X[ir] = P.decisions.share_export * f_.Y[i] * (1.0 - env_.tau[rx]);
       f_.years_in[ir] = 5;
-      f_.info[ir] = std::max(f_.info[ir], 0.5);
+      f_.info[ir] = std::max(f_.info[ir], 0.5f);
     }
     if (fdi) {
       const std::size_t ir = i * kRegions + rf;
@@ -146,7 +157,7 @@ void World::initialize() {
       f_.saj[ir] = saj;
       f_.suj[ir] = suj;
       f_.years_in[ir] = 5;
-      f_.info[ir] = std::max(f_.info[ir], 0.5);
+      f_.info[ir] = std::max(f_.info[ir], 0.5f);
       f_.K_abroad[ir] = fixed_cost_of(i, Mode::fdi, rf);
     }
     f_.ever_international[i] = exp || fdi;

@@ -8,14 +8,31 @@
 
 namespace smesim::model {
 
-void Networks::rebuild_peers(std::size_t n_firms) {
-  std::vector<std::pair<std::int32_t, std::int32_t>> both;
-  both.reserve(2 * peer_edges.size());
-  for (auto [u, v] : peer_edges) {
+namespace {
+PeerGraph both_directions(const std::vector<std::pair<std::int32_t, std::int32_t>>& edges,
+                          std::size_t first, std::size_t n_firms) {
+  std::vector<std::pair<std::uint32_t, std::uint32_t>> both;
+  both.reserve(2 * (edges.size() - first));
+  for (std::size_t k = first; k < edges.size(); ++k) {
+    const auto [u, v] = edges[k];
     both.emplace_back(u, v);
     both.emplace_back(v, u);
   }
-  peers = PeerGraph(boost::edges_are_unsorted_multi_pass, both.begin(), both.end(), n_firms);
+  return PeerGraph(boost::edges_are_unsorted_multi_pass, both.begin(), both.end(), n_firms);
+}
+}  // namespace
+
+void Networks::rebuild_peers(std::size_t n_firms) {
+  peers = both_directions(peer_edges, 0, n_firms);
+  recent = PeerGraph();
+  base_edges = peer_edges.size();
+}
+
+void Networks::extend_peers(std::size_t n_firms) {
+  if (peer_edges.size() < base_edges || 8 * (peer_edges.size() - base_edges) >= base_edges)
+    rebuild_peers(n_firms);
+  else
+    recent = both_directions(peer_edges, base_edges, n_firms);
 }
 
 std::vector<std::pair<std::int32_t, std::int32_t>> keiretsu_edges(const Firms& f) {

@@ -1,49 +1,109 @@
 // Learning (spec 5.8): Uppsala-style information, experience, language and ties, plus spill-over
 // from peers and customers (CE16 6.1.1: SMEs follow their peers).
 #include <array>
+#include <cstdint>
+#include <cstdlib>
+#include <new>
+#if defined(__linux__)
+#include <sys/mman.h>
+#endif
 
 #include "draws.hpp"
 #include "smesim/model/world.hpp"
 
 namespace smesim::model {
 
+template <class T>
+void HugePageArray<T>::resize(std::size_t n) {
+  n_ = n;
+  if (n <= capacity_) return;
+  constexpr std::size_t kHuge = std::size_t(1) << 21;
+  const std::size_t bytes = (n * sizeof(T) + kHuge - 1) / kHuge * kHuge;
+  p_.reset(static_cast<T*>(std::aligned_alloc(kHuge, bytes)));
+  if (!p_) throw std::bad_alloc();
+#if defined(MADV_HUGEPAGE)
+  ::madvise(p_.get(), bytes, MADV_HUGEPAGE);
+#endif
+  capacity_ = bytes / sizeof(T);
+}
+template <class T>
+void HugePageArray<T>::Free::operator()(T* p) const {
+  std::free(p);
+}
+template class HugePageArray<float>;
+
 void World::learn() {
-  const auto& L = params_.learning;
-  info_snapshot_ = f_.info;  // spill-over reads the start-of-step state (order independence)
-  const auto& snap = info_snapshot_;
-  for_alive_firms([&](std::size_t i, YearCounters&) {
-    Stream s = stream(i, Purpose::learning);
-    std::array<double, kRegions> neighbour_info{};
-    int neighbours = 0;
-    auto add = [&](std::size_t p) {
-      if (!f_.alive[p]) return;
-      ++neighbours;
-      for (int r = 0; r < kRegions; ++r) neighbour_info[r] += snap[p * kRegions + r];
-    };
-    for (auto [e, end] = boost::out_edges(i, net_.peers); e != end; ++e)
-      add(boost::target(*e, net_.peers));
-    for (std::int32_t c : {f_.customer0[i], f_.customer1[i]})
-      if (c != kNoFirm) add(std::size_t(c));
-    bool active = false;
-    for (int r = 0; r < kRegions; ++r) {
-      const std::size_t ir = i * kRegions + r;
-      double I = snap[ir];
-      if (f_.mode[ir] != 0) {
-        I += L.info_gain * (1.0 - I);
-        s.seek(std::uint32_t(16 * r));  // each region's draws from its own blocks
-        f_.ties[ir] = std::uint16_t(std::min(65535, f_.ties[ir] + poisson(s, L.tie_rate)));
-        active = true;
-      } else {
-        I *= L.info_decay;
-      }
-      if (neighbours > 0) I += L.peer_spill * (neighbour_info[r] / neighbours) * (1.0 - I);
-      f_.info[ir] = I;
-    }
-    if (active) {
-      f_.experience[i] += 1.0;
-      f_.ell[i] += L.ell_gain * (1.0 - f_.ell[i]);
+  // What neighbours see: the start-of-step information (order independence) in single precision,
+  // eight floats per firm (six regions, then 0 and 1 for an alive firm), so that one 32-byte
+  // aligned record per neighbour is read. Reading every neighbour's record is a random gather,
+  // the step's largest cache-miss cost at national scale. Peers share an industry, so firms are
+  // visited industry by industry: the records being gathered are then one industry's (a tenth
+  // of the population), and the records of the firm kAhead places on are fetched ahead. Each
+  // firm writes only its own state, so the order does not change any result.
+  constexpr std::size_t kStride = 8, kAhead = 8;
+  neighbour_view_.resize(n() * kStride);
+  float* view = neighbour_view_.data();
+  exec_.for_blocks(n(), kGrain, [&](std::size_t, std::size_t lo, std::size_t hi) {
+    for (std::size_t i = lo; i < hi; ++i) {
+      const bool alive = f_.alive[i];
+      for (int r = 0; r < kRegions; ++r)
+        view[i * kStride + r] = alive ? float(f_.info[i * kRegions + r]) : 0.0f;
+      view[i * kStride + 6] = 0.0f;
+      view[i * kStride + 7] = alive ? 1.0f : 0.0f;
     }
   });
+  if (by_industry_.size() != n()) {  // firm slots by industry (a stable counting sort)
+    std::array<std::size_t, kIndustries + 1> start{};
+    for (std::size_t i = 0; i < n(); ++i) ++start[f_.industry[i] + 1u];
+    for (int k = 0; k < kIndustries; ++k) start[k + 1] += start[k];
+    by_industry_.resize(n());
+    for (std::size_t i = 0; i < n(); ++i) by_industry_[start[f_.industry[i]]++] = std::uint32_t(i);
+  }
+  auto prefetch = [&](std::size_t j) {
+    net_.for_each_peer(j, [&](std::size_t p) { __builtin_prefetch(view + p * kStride); });
+  };
+  exec_.for_blocks(n(), kGrain, [&](std::size_t, std::size_t lo, std::size_t hi) {
+    for (std::size_t pos = lo; pos < hi; ++pos) {
+      if (pos + kAhead < hi) prefetch(by_industry_[pos + kAhead]);
+      const std::size_t i = by_industry_[pos];
+      if (f_.alive[i]) learn_firm(i, view);
+    }
+  });
+}
+
+void World::learn_firm(std::size_t i, const float* view) {
+  constexpr std::size_t kStride = 8;
+  const auto& L = params_.learning;
+  Stream s = stream(i, Purpose::learning);
+  std::array<double, kRegions> neighbour_info{};
+  double neighbours = 0;
+  auto add = [&](std::size_t p) {
+    const float* v = view + p * kStride;
+    neighbours += v[7];
+    for (int r = 0; r < kRegions; ++r) neighbour_info[r] += double(v[r]);  // 0 when dead
+  };
+  net_.for_each_peer(i, add);
+  for (std::int32_t c : {f_.customer0[i], f_.customer1[i]})
+    if (c != kNoFirm) add(std::size_t(c));
+  bool active = false;
+  for (int r = 0; r < kRegions; ++r) {
+    const std::size_t ir = i * kRegions + r;
+    double I = f_.info[ir];  // only firm i writes its own
+    if (f_.mode[ir] != 0) {
+      I += L.info_gain * (1.0 - I);
+      s.seek(std::uint32_t(16 * r));  // each region's draws from its own blocks
+      f_.ties[ir] = std::uint16_t(std::min(65535, f_.ties[ir] + poisson(s, L.tie_rate)));
+      active = true;
+    } else {
+      I *= L.info_decay;
+    }
+    if (neighbours > 0) I += L.peer_spill * (neighbour_info[r] / neighbours) * (1.0 - I);
+    f_.info[ir] = I;
+  }
+  if (active) {
+    f_.experience[i] += 1.0;
+    f_.ell[i] += L.ell_gain * (1.0 - f_.ell[i]);
+  }
 }
 
 }  // namespace smesim::model

@@ -1,5 +1,6 @@
 // Observation (spec 8): yearly aggregates, the firm-year panel and the decision log.
 #include <string>
+#include <variant>
 
 #include "smesim/model/world.hpp"
 
@@ -155,6 +156,17 @@ std::vector<std::vector<double>*> real_columns(Table& t, const std::vector<std::
 }
 }  // namespace
 
+namespace {
+// A state array written to the panel (stored in double or single precision).
+struct Column {
+  const char* first;
+  std::variant<const std::vector<double>*, const std::vector<float>*> v;
+  double at(std::size_t k) const {
+    return std::visit([k](const auto* p) { return double((*p)[k]); }, v);
+  }
+};
+}  // namespace
+
 void World::append_panel(Table& t) const {
   std::vector<std::string> int_names = {"point",
                                         "rep",
@@ -171,24 +183,23 @@ void World::append_panel(Table& t) const {
                                         "experience_region",
                                         "trained"};
   for (auto r : kRegionNames) int_names.push_back("mode_" + std::string(r));
-  const std::pair<const char*, const std::vector<double>*> scalars[] = {
-      {"L", &f_.L},
-      {"Y", &f_.Y},
-      {"Ymkt", &f_.Ymkt},
-      {"Y_keiretsu", &f_.Y_keiretsu},
-      {"Y_parts", &f_.Y_parts},
-      {"Y_back", &f_.Y_back},
-      {"Y_exports", &f_.Y_exports},
-      {"RD", &f_.RD},
-      {"W", &f_.W},
-      {"K_dom", &f_.K_dom},
-      {"a", &f_.a},
-      {"rho", &f_.rho},
-      {"experience", &f_.experience},
-      {"ell", &f_.ell},
-      {"proactivity", &f_.proactivity},
-      {"age", &f_.age}};
-  const std::pair<const char*, const std::vector<double>*> regional[] = {
+  const Column scalars[] = {{"L", &f_.L},
+                            {"Y", &f_.Y},
+                            {"Ymkt", &f_.Ymkt},
+                            {"Y_keiretsu", &f_.Y_keiretsu},
+                            {"Y_parts", &f_.Y_parts},
+                            {"Y_back", &f_.Y_back},
+                            {"Y_exports", &f_.Y_exports},
+                            {"RD", &f_.RD},
+                            {"W", &f_.W},
+                            {"K_dom", &f_.K_dom},
+                            {"a", &f_.a},
+                            {"rho", &f_.rho},
+                            {"experience", &f_.experience},
+                            {"ell", &f_.ell},
+                            {"proactivity", &f_.proactivity},
+                            {"age", &f_.age}};
+  const Column regional[] = {
       {"X", &f_.X}, {"So", &f_.So}, {"saj", &f_.saj}, {"suj", &f_.suj}, {"I", &f_.info}};
   std::vector<std::string> real_names;
   for (const auto& s : scalars) real_names.push_back(s.first);
@@ -218,9 +229,9 @@ void World::append_panel(Table& t) const {
     for (auto v : ints) ic[k++]->push_back(v);
     for (int r = 0; r < kRegions; ++r) ic[k++]->push_back(f_.mode[i * kRegions + r]);
     k = 0;
-    for (const auto& s : scalars) rc[k++]->push_back((*s.second)[i]);
+    for (const auto& s : scalars) rc[k++]->push_back(s.at(i));
     for (const auto& s : regional)
-      for (int r = 0; r < kRegions; ++r) rc[k++]->push_back((*s.second)[i * kRegions + r]);
+      for (int r = 0; r < kRegions; ++r) rc[k++]->push_back(s.at(i * kRegions + r));
   }
 }
 

@@ -10,6 +10,7 @@ void World::operate_overseas() {
   const auto& P = params_;
   const auto& O = P.overseas;
   for_alive_firms([&](std::size_t i, YearCounters&) {
+    if (!f_.abroad(i) && f_.overseas_size[i] == 1.0) return;  // nothing abroad, then or now
     Stream s = stream(i, Purpose::overseas);
     double size = 1.0;
     for (int r = 0; r < kRegions; ++r) {

@@ -1,5 +1,6 @@
 // Domestic production down the keiretsu DAG (spec 5.4): customers before suppliers.
 #include <algorithm>
+#include <array>
 #include <cmath>
 
 #include "smesim/model/world.hpp"
@@ -51,17 +52,28 @@ void World::produce() {
 // domestic market: this year's affiliates over last year's domestic production.
 void World::update_import_shares() {
   const auto& Pr = params_.production;
-  std::array<double, kIndustries> back{}, sales{};
-  for (std::size_t i = 0; i < n(); ++i) {
-    if (!f_.alive[i]) continue;
-    const double chi = f_.is_le(i, params_) ? Pr.chi_le : Pr.chi_sme;
-    double b = 0.0;
-    for (int r = 0; r < kRegions; ++r) b += f_.saj[i * kRegions + r] * f_.So[i * kRegions + r];
-    back[f_.industry[i]] += (1.0 - chi) * b;
-    sales[f_.industry[i]] += f_.Y1[i];
-  }
+  // Per-block sums added in block order: the same result for any number of threads.
+  using Sums = std::array<double, 2 * kIndustries>;  // import-back, then last year's sales
+  const std::size_t blocks = (n() + kGrain - 1) / kGrain;
+  std::vector<Sums> block_sums(blocks, Sums{});
+  exec_.for_blocks(n(), kGrain, [&](std::size_t blk, std::size_t lo, std::size_t hi) {
+    auto& sums = block_sums[blk];
+    for (std::size_t i = lo; i < hi; ++i) {
+      if (!f_.alive[i]) continue;
+      const double chi = f_.is_le(i, params_) ? Pr.chi_le : Pr.chi_sme;
+      double b = 0.0;
+      if (f_.abroad(i))
+        for (int r = 0; r < kRegions; ++r) b += f_.saj[i * kRegions + r] * f_.So[i * kRegions + r];
+      sums[f_.industry[i]] += (1.0 - chi) * b;
+      sums[kIndustries + f_.industry[i]] += f_.Y1[i];
+    }
+  });
+  Sums total{};
+  for (const auto& sums : block_sums)
+    for (std::size_t k = 0; k < total.size(); ++k) total[k] += sums[k];
   for (int k = 0; k < kIndustries; ++k) {
-    env_.import_share[k] = sales[k] > 0 ? std::min(1.0, back[k] / sales[k]) : 0.0;
+    const double back = total[std::size_t(k)], sales = total[std::size_t(kIndustries + k)];
+    env_.import_share[k] = sales > 0 ? std::min(1.0, back / sales) : 0.0;
     env_.D_eff[k] = env_.D[k] * (1.0 - env_.import_share[k]);
   }
 }
@@ -93,6 +105,10 @@ double World::inputs_abroad(std::size_t c) const {
 // Parts to own affiliates, own import-back and exports of firm i (spec 5.4).
 void World::set_overseas_flows(std::size_t i) {
   const auto& Pr = params_.production;
+  if (!f_.abroad(i)) {
+    f_.Y_parts[i] = f_.Y_back[i] = f_.Y_exports[i] = 0.0;
+    return;
+  }
   const double chi = f_.is_le(i, params_) ? Pr.chi_le : Pr.chi_sme;
   const double psi_i = f_.n_suppliers[i] > 0 ? Pr.psi : 0.0;
   double parts = 0.0, back = 0.0, exports = 0.0;

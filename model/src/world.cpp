@@ -16,8 +16,7 @@ void World::step() {
   decide();                 // 6
   operate_overseas();       // 7
   learn();                  // 8
-  account_and_exit();       // 9
-  change_groups();          // 9 (5.10b)
+  account(true);            // 9: account_and_exit() and change_groups() (5.10b) in one pass
   enter_firms();            // 9
   ++next_year_;             // 10: the caller observes (aggregates(), append_panel())
 }
@@ -25,17 +24,20 @@ void World::step() {
 void World::begin_year() {
   counters_ = YearCounters{};
   decision_log_.clear();
+  exec_.for_blocks(n(), kGrain, [&](std::size_t, std::size_t lo, std::size_t hi) {
+    for (std::size_t i = lo; i < hi; ++i) {
+      if (!f_.alive[i]) continue;
+      f_.Y3[i] = f_.Y2[i];
+      f_.Y2[i] = f_.Y1[i];
+      f_.Y1[i] = f_.Y[i];
+      f_.a_start[i] = f_.a[i];
+      f_.relocated_mask[i] = 0;
+      f_.relocation_cut[i] = 1.0;
+    }
+  });
   tiers_.assign(4, {});
-  for (std::size_t i = 0; i < n(); ++i) {
-    if (!f_.alive[i]) continue;
-    f_.Y3[i] = f_.Y2[i];
-    f_.Y2[i] = f_.Y1[i];
-    f_.Y1[i] = f_.Y[i];
-    f_.a_start[i] = f_.a[i];
-    f_.relocated_mask[i] = 0;
-    f_.relocation_cut[i] = 1.0;
-    tiers_[f_.tier[i]].push_back(std::int32_t(i));
-  }
+  for (std::size_t i = 0; i < n(); ++i)
+    if (f_.alive[i]) tiers_[f_.tier[i]].push_back(std::int32_t(i));
 }
 
 void World::update_environment() {

@@ -31,13 +31,17 @@ struct Firms {
   std::vector<double> overseas_size;   // 1 + sum So + sum X after last year's overseas step
 
   // Per region (i * kRegions + r).
+  // Shares in [0, 1] (import-back and Japanese-input shares, information) and the manager traits
+  // below are stored in single precision: 7 significant digits are far finer than anything the
+  // model resolves, and the state then fits in 512 bytes per firm (docs/performance.md).
   std::vector<double> X, So, K_abroad;
-  std::vector<double> saj, suj, info;
+  std::vector<float> saj, suj, info;
   std::vector<std::uint16_t> ties;
   std::vector<std::uint8_t> years_in, mode;
 
   // Manager (spec 2.4).
-  std::vector<double> rho, experience, ell, proactivity, age;
+  std::vector<float> rho, ell, proactivity;
+  std::vector<double> experience, age;
   std::vector<std::int8_t> experience_region;  // -1 when none
 
   // Flags.
@@ -47,13 +51,63 @@ struct Firms {
 
   std::size_t size() const { return alive.size(); }
   void resize(std::size_t n);
+  void reserve(std::size_t n);  // room for n firms, so that growing to n does not reallocate
+  // Relabels the firms: firm k becomes the former firm order[k] (order is a permutation). Only
+  // for firms not yet linked to others (customer and peer ids are not remapped).
+  void permute(const std::vector<std::uint32_t>& order);
+  std::size_t capacity() const { return alive.capacity(); }
   std::size_t memory_bytes() const;  // heap bytes held by the state arrays
+  // Calls f(array, value of a new firm, per_region) for every state array.
+  template <class F>
+  void for_each_array(F&& f) {
+    arrays(*this, f);
+  }
+  template <class F>
+  void for_each_array(F&& f) const {
+    arrays(*this, f);
+  }
   bool is_le(std::size_t i, const Params& p) const { return L[i] > p.firms.le_threshold; }
   bool active_in(std::size_t i, int r) const { return mode[i * kRegions + r] != 0; }
+  // True when firm i exports to or produces in some region. A firm that is in no market has
+  // zero exports, affiliate sales and foreign capital (every exit from a market zeroes them), so
+  // per-region loops over such a firm can be skipped: it costs 6 bytes instead of ~240.
+  bool abroad(std::size_t i) const {
+    std::uint64_t m = 0;
+    for (int r = 0; r < kRegions; ++r) m |= mode[i * kRegions + r];
+    return m != 0;
+  }
   bool any_mode(std::size_t i, Mode m) const {
     for (int r = 0; r < kRegions; ++r)
       if (mode[i * kRegions + r] == std::uint8_t(m)) return true;
     return false;
+  }
+
+ private:
+  template <class Self, class F>
+  static void arrays(Self& s, F& f) {
+    for (auto* v : {&s.industry, &s.alive, &s.tier, &s.D_parent, &s.exit_cause, &s.relocated_mask,
+                    &s.first_active, &s.ever_international, &s.trained})
+      f(*v, 0, false);
+    for (auto* v : {&s.entry_year, &s.n_suppliers}) f(*v, 0, false);
+    f(s.exit_year, -1, false);
+    for (auto* v : {&s.customer0, &s.customer1}) f(*v, kNoFirm, false);
+    for (auto* v : {&s.B0,         &s.B1,         &s.purchases,
+                    &s.L,          &s.a,          &s.a_start,
+                    &s.da,         &s.Y,          &s.Y1,
+                    &s.Y2,         &s.Y3,         &s.Y_entry,
+                    &s.Ymkt,       &s.RD,         &s.W,
+                    &s.K_dom,      &s.Y_keiretsu, &s.Y_parts,
+                    &s.Y_back,     &s.Y_exports,  &s.overseas_size,
+                    &s.experience, &s.age})
+      f(*v, 0.0, false);
+    for (auto* v : {&s.rho, &s.ell, &s.proactivity}) f(*v, 0.0f, false);
+    f(s.relocation_cut, 1.0, false);
+    f(s.experience_region, -1, false);
+    for (auto* v : {&s.X, &s.So, &s.K_abroad}) f(*v, 0.0, true);
+    for (auto* v : {&s.saj, &s.suj, &s.info}) f(*v, 0.0f, true);
+    f(s.ties, 0, true);
+    f(s.years_in, 0, true);
+    f(s.mode, 0, true);
   }
 };
 

@@ -6,6 +6,7 @@
 #include <cmath>
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -27,6 +28,24 @@ struct Executor {
 };
 
 inline constexpr std::size_t kGrain = 2048;  // firms per block of parallel work
+
+// An array for random access across the whole population: 2 MiB-aligned and, on Linux, backed by
+// transparent huge pages, so that reads at random firms do not also miss the TLB (with 4 KiB
+// pages, 20 MB of records need 5 000 TLB entries; hardware prefetches that miss it are dropped).
+template <class T>
+class HugePageArray {
+ public:
+  void resize(std::size_t n);  // contents are not kept
+  T* data() { return p_.get(); }
+  std::size_t size() const { return n_; }
+
+ private:
+  struct Free {
+    void operator()(T* p) const;
+  };
+  std::unique_ptr<T[], Free> p_;
+  std::size_t n_ = 0, capacity_ = 0;
+};
 
 enum class Source : std::uint8_t { invitation = 0, referral = 1, search = 2, jetro = 3 };
 enum class Outcome : std::uint8_t {
@@ -134,6 +153,10 @@ class World {
   void set_overseas_flows(std::size_t i);
   void relocate(std::size_t i, int r, double share, Stream& s, YearCounters& c);
   void exit_firm(std::size_t i, ExitCause cause, YearCounters& c);
+  void learn_firm(std::size_t i, const float* neighbour_view);
+  double account_firm(std::size_t i, YearCounters& c);
+  void change_group(std::size_t i, YearCounters& c);
+  void account(bool groups);  // account_and_exit(), and change_groups() in the same pass
   // Runs body(i, counters) for every alive firm, blocks possibly in parallel; adds the counts.
   template <class Body>
   void for_alive_firms(Body&& body) {
@@ -160,8 +183,9 @@ class World {
   std::vector<std::vector<std::int32_t>> tiers_;  // alive firms by tier, production order
   std::vector<std::vector<Candidate>> block_candidates_;
   std::vector<Candidate> decision_log_;
-  std::vector<double> info_snapshot_;
-  std::vector<std::uint8_t> active_mask_;  // markets each firm is active in, for referrals
+  HugePageArray<float> neighbour_view_;     // learn(): what neighbours see (learning.cpp)
+  std::vector<std::uint32_t> by_industry_;  // learn(): firm slots by industry
+  std::vector<std::uint8_t> active_mask_;   // markets each firm is active in, for referrals
   double mean_log_rd_ = 0.0;
   int next_year_ = 0;
 };
