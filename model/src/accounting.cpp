@@ -114,8 +114,12 @@ void World::enter_firms() {
   if (first + entrants > f_.capacity())
     f_.reserve(first + entrants * std::size_t(P.end_year - env_.year + 1));
   f_.resize(first + entrants);
+  // Entrants are drawn independently (in parallel); attaching them to customers and peers is
+  // serial, in id order.
+  exec_.for_blocks(entrants, kGrain, [&](std::size_t, std::size_t lo, std::size_t hi) {
+    for (std::size_t i = first + lo; i < first + hi; ++i) add_firm(i, true);
+  });
   for (std::size_t i = first; i < first + entrants; ++i) {
-    add_firm(i, true);
     Stream sa = stream(i, Purpose::entry_attach);
     const double u_attach = sa.uniform();
     if (P.industries[f_.industry[i]].supplier && !tier1.empty() &&

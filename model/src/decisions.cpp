@@ -116,8 +116,10 @@ void World::collect_opportunities() {
       for (int r = 0; r < kRegions; ++r) {
         if (mode_of(r) != Mode::none || sources[r] == 0) continue;
         sr.seek(std::uint32_t(r));  // one fixed draw per region
-        if (sr.uniform() < 1.0 - std::pow(1.0 - P.opportunities.p_ref, sources[r]))
-          push(i, Source::referral, Mode::exporting, r, kNoFirm);
+        const double none = std::size_t(sources[r]) < no_referral_.size()
+                                ? no_referral_[std::size_t(sources[r])]
+                                : std::pow(1.0 - P.opportunities.p_ref, sources[r]);
+        if (sr.uniform() < 1.0 - none) push(i, Source::referral, Mode::exporting, r, kNoFirm);
       }
       // 3. Proactive search, towards known and large markets; FDI after years of exporting.
       Stream ss = stream(i, Purpose::search);

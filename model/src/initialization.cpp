@@ -39,6 +39,11 @@ void YearCounters::add(const YearCounters& o) {
 
 World::World(const Params& params, StreamKey key, Executor exec)
     : params_(params), key_(key), exec_(std::move(exec)) {
+  const auto& M = params_.managers;
+  for (std::size_t age = 0; age < retirement_by_age_.size(); ++age)
+    retirement_by_age_[age] = sigmoid((double(age) - M.retirement_age) / M.retirement_scale);
+  for (std::size_t k = 0; k < no_referral_.size(); ++k)
+    no_referral_[k] = std::pow(1.0 - params_.opportunities.p_ref, int(k));
   initialize();
 }
 

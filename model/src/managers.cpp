@@ -12,7 +12,7 @@ void World::update_managers() {
   for_alive_firms([&](std::size_t i, YearCounters& c) {
     f_.age[i] += 1.0;
     Stream s = stream(i, Purpose::retirement);
-    if (s.uniform() > sigmoid((f_.age[i] - M.retirement_age) / M.retirement_scale)) return;
+    if (s.uniform() > retirement_probability(f_.age[i])) return;
     s.seek(1);  // the succession draws only for retiring managers
     const double u_successor = s.uniform(), u_family = s.uniform();
     const bool le = f_.is_le(i, params_);

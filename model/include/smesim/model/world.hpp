@@ -29,6 +29,8 @@ struct Executor {
 
 inline constexpr std::size_t kGrain = 2048;  // firms per block of parallel work
 
+inline double sigmoid(double x) { return 1.0 / (1.0 + std::exp(-x)); }
+
 // An array for random access across the whole population: 2 MiB-aligned and, on Linux, backed by
 // transparent huge pages, so that reads at random firms do not also miss the TLB (with 4 KiB
 // pages, 20 MB of records need 5 000 TLB entries; hardware prefetches that miss it are dropped).
@@ -186,10 +188,19 @@ class World {
   HugePageArray<float> neighbour_view_;     // learn(): what neighbours see (learning.cpp)
   std::vector<std::uint32_t> by_industry_;  // learn(): firm slots by industry
   std::vector<std::uint8_t> active_mask_;   // markets each firm is active in, for referrals
+  // Closed forms the yearly step evaluates for every firm, tabulated once (the same values as
+  // computing them each time): retirement probability by (integer) manager age, and the
+  // probability of no referral from k sources.
+  std::array<double, 128> retirement_by_age_{};
+  std::array<double, 64> no_referral_{};
+  double retirement_probability(double age) const {
+    const auto& M = params_.managers;
+    if (age >= 0.0 && age < double(retirement_by_age_.size()) && age == std::floor(age))
+      return retirement_by_age_[std::size_t(age)];
+    return sigmoid((age - M.retirement_age) / M.retirement_scale);
+  }
   double mean_log_rd_ = 0.0;
   int next_year_ = 0;
 };
-
-inline double sigmoid(double x) { return 1.0 / (1.0 + std::exp(-x)); }
 
 }  // namespace smesim::model
