@@ -30,6 +30,32 @@ void firm_year_counters(benchmark::State& state, double firm_years, double ns) {
   state.counters["ns_per_firm_year"] = ns / firm_years;
 }
 
+// The cost of one counter-based draw as the model makes them: a fresh stream per (firm, purpose)
+// and its first uniform (one Philox4x32-10 block), or a standard normal. Explains the floor of the
+// per-firm-year cost (docs/performance.md).
+void stream_uniform(benchmark::State& state) {
+  const smesim::model::StreamKey key{42, 0, 0};
+  std::uint32_t i = 0;
+  double sum = 0;
+  for (auto _ : state) {
+    smesim::model::Stream s(key, i++, 3, smesim::model::Purpose::production);
+    sum += s.uniform();
+  }
+  benchmark::DoNotOptimize(sum);
+}
+BENCHMARK(stream_uniform);
+void stream_normal(benchmark::State& state) {
+  const smesim::model::StreamKey key{42, 0, 0};
+  std::uint32_t i = 0;
+  double sum = 0;
+  for (auto _ : state) {
+    smesim::model::Stream s(key, i++, 3, smesim::model::Purpose::production);
+    sum += s.normal();
+  }
+  benchmark::DoNotOptimize(sum);
+}
+BENCHMARK(stream_normal);
+
 // One simulated year at range(0) firms with range(1) threads (building the world is not timed).
 void model_year(benchmark::State& state) {
   Params p;
@@ -85,6 +111,8 @@ void whole_run_of(benchmark::State& state, int population, int threads) {
     }
     ns += ns_since(t0);
     state.counters["bytes_per_firm"] = double(world.firms().memory_bytes()) / double(alive_slots);
+    // Everything the world holds: the state plus the networks and per-step buffers.
+    state.counters["world_bytes_per_firm"] = double(world.memory_bytes()) / double(alive_slots);
   }
   firm_year_counters(state, firm_years, ns);
 }

@@ -62,6 +62,21 @@ void World::update_environment() {
   env_.D_eff_prev = env_.D_eff;
 }
 
+std::size_t World::memory_bytes() const {
+  auto bytes = [](const auto& v) { return v.capacity() * sizeof(v[0]); };
+  auto graph = [](const PeerGraph& g) {
+    return (g.m_forward.m_rowstart.capacity() + g.m_forward.m_column.capacity()) *
+           sizeof(std::uint32_t);
+  };
+  std::size_t b = f_.memory_bytes() + bytes(net_.peer_edges) + graph(net_.peers) +
+                  graph(net_.recent) + bytes(net_.heads) + bytes(net_.tier1) +
+                  bytes(decision_log_) + bytes(active_mask_) + bytes(by_industry_) +
+                  neighbour_view_.capacity() * sizeof(float);
+  for (const auto& t : tiers_) b += bytes(t);
+  for (const auto& c : block_candidates_) b += bytes(c);
+  return b;
+}
+
 void World::exit_firm(std::size_t i, ExitCause cause, YearCounters& c) {
   f_.alive[i] = 0;
   f_.exit_cause[i] = std::uint8_t(cause);

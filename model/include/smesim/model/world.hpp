@@ -40,6 +40,7 @@ class HugePageArray {
   void resize(std::size_t n);  // contents are not kept
   T* data() { return p_.get(); }
   std::size_t size() const { return n_; }
+  std::size_t capacity() const { return capacity_; }
 
  private:
   struct Free {
@@ -106,6 +107,9 @@ class World {
   const Environment& environment() const { return env_; }
   const YearCounters& counters() const { return counters_; }
   const std::vector<Candidate>& decisions() const { return decision_log_; }
+  // Heap bytes held by everything the world keeps between steps: the firms' state, the networks
+  // and the per-step buffers (firms().memory_bytes() is the firms' state alone).
+  std::size_t memory_bytes() const;
 
   // Observation (spec 8): aggregate values of the year just stepped, in aggregate_names() order.
   std::vector<double> aggregates() const;
