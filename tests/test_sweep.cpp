@@ -123,10 +123,18 @@ TEST(Sweep, MpiWithTwoRanksGivesTheSingleProcessFile) {
   const auto dir = scratch("mpi");
   const auto f = [&](const char* n) { return (dir / n).string(); };
   ASSERT_EQ(shell("command -v mpirun").exit_code, 0) << "mpirun not found: run scripts/setup.sh";
-  const auto r = shell(
-      "OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 mpirun -np 2 "
-      "--oversubscribe " +
-      cli("sweep " + kSmoke + " -q -o " + f("mpi.h5")));
+  // Under AddressSanitizer, OpenMPI's own allocations still held at MPI_Finalize (libmpi,
+  // libopen-pal and plugins it has unloaded, so no suppression can name them) would fail the
+  // ranks' leak check: it is off for the ranks only; the rest of the suite checks our leaks.
+#if defined(__SANITIZE_ADDRESS__)
+  const std::string leak_check = "ASAN_OPTIONS=detect_leaks=0 ";
+#else
+  const std::string leak_check;
+#endif
+  const auto r = shell(leak_check +
+                       "OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 mpirun -np 2 "
+                       "--oversubscribe " +
+                       cli("sweep " + kSmoke + " -q -o " + f("mpi.h5")));
   ASSERT_EQ(r.exit_code, 0) << r.output;
   ASSERT_EQ(shell(cli("sweep " + kSmoke + " -q -o " + f("plain.h5"))).exit_code, 0);
   expect_identical(sim::read_results(f("plain.h5")), sim::read_results(f("mpi.h5")));
