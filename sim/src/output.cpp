@@ -22,7 +22,7 @@ constexpr const char* kFiletype = "smesim-results";
 constexpr const char* kFormatVersion = "1.0";
 constexpr const char* kFormatMajor = "1.";  // readers accept any 1.x
 constexpr hsize_t kChunkRows = 65536;
-constexpr int kDeflateLevel = 4;
+constexpr int kDeflateLevel = 1;
 
 // An error with a user-facing reason; the caller prefixes it with the file name.
 struct Failure : std::runtime_error {
