@@ -33,27 +33,24 @@ void firm_year_counters(benchmark::State& state, double firm_years, double ns) {
 // The cost of one counter-based draw as the model makes them: a fresh stream per (firm, purpose)
 // and its first uniform (one Philox4x32-10 block), or a standard normal. Explains the floor of the
 // per-firm-year cost (docs/performance.md).
-void stream_uniform(benchmark::State& state) {
+template <class Draw>
+void stream_draws(benchmark::State& state, Draw draw) {
   const smesim::model::StreamKey key{42, 0, 0};
   std::uint32_t i = 0;
   double sum = 0;
   for (auto _ : state) {
     smesim::model::Stream s(key, i++, 3, smesim::model::Purpose::production);
-    sum += s.uniform();
+    sum += draw(s);
   }
   benchmark::DoNotOptimize(sum);
+}
+void stream_uniform(benchmark::State& state) {
+  stream_draws(state, [](smesim::model::Stream& s) { return s.uniform(); });
+}
+void stream_normal(benchmark::State& state) {
+  stream_draws(state, [](smesim::model::Stream& s) { return s.normal(); });
 }
 BENCHMARK(stream_uniform);
-void stream_normal(benchmark::State& state) {
-  const smesim::model::StreamKey key{42, 0, 0};
-  std::uint32_t i = 0;
-  double sum = 0;
-  for (auto _ : state) {
-    smesim::model::Stream s(key, i++, 3, smesim::model::Purpose::production);
-    sum += s.normal();
-  }
-  benchmark::DoNotOptimize(sum);
-}
 BENCHMARK(stream_normal);
 
 // One simulated year at range(0) firms with range(1) threads (building the world is not timed).
