@@ -119,7 +119,14 @@ void World::initialize() {
   const std::size_t N = std::size_t(P.population);
   f_ = Firms{};
   f_.resize(N);
-  for (std::size_t i = 0; i < N; ++i) add_firm(i, false);
+  // Per-firm steps that write only the firm's own state run in parallel blocks (each firm has
+  // its own streams, so the result does not depend on the order).
+  auto each_firm = [&](auto&& body) {
+    exec_.for_blocks(N, kGrain, [&](std::size_t, std::size_t lo, std::size_t hi) {
+      for (std::size_t i = lo; i < hi; ++i) body(i);
+    });
+  };
+  each_firm([&](std::size_t i) { add_firm(i, false); });
   // Firms are numbered by industry, then size: peers are same-industry firms of similar size
   // (below), so a firm's peers are stored near it and the yearly learning step, which reads
   // every peer's information, finds them in cache. Numbering does not change the economy: firms
@@ -134,7 +141,7 @@ void World::initialize() {
 
   // Initial international activity: about 1% of SMEs export and 20% of LEs own affiliates in the
   // start year (spec 5.2); established activity has passed its failure window.
-  for (std::size_t i = 0; i < N; ++i) {
+  each_firm([&](std::size_t i) {
     Stream s(key_, std::uint32_t(i), 0, Purpose::init_international);
     const bool le = f_.is_le(i, P);
     auto region = [&] {
@@ -166,7 +173,7 @@ void World::initialize() {
       f_.K_abroad[ir] = fixed_cost_of(i, Mode::fdi, rf);
     }
     f_.ever_international[i] = exp || fdi;
-  }
+  });
 
   // Keiretsu (spec 5.2): heads, tier-1 suppliers weighted by size, tier-2 suppliers.
   std::vector<std::int32_t> pool;
@@ -223,7 +230,7 @@ void World::initialize() {
     }
   }
   // Shares of sales to customers, second customers and equity ties.
-  for (std::size_t i = 0; i < N; ++i) {
+  each_firm([&](std::size_t i) {
     Stream s(key_, std::uint32_t(i), 0, Purpose::init_shares);
     if (f_.customer0[i] != kNoFirm) {
       const double share = beta_mean(s, P.network.share_mean, P.network.share_concentration);
@@ -241,7 +248,7 @@ void World::initialize() {
     } else if (f_.is_le(i, P)) {
       f_.D_parent[i] = s.bernoulli(P.network.parent_prob_le);
     }
-  }
+  });
   for (std::size_t i = 0; i < N; ++i)  // a tier-1 supplier is a customer only of its suppliers
     for (std::int32_t c : {f_.customer0[i], f_.customer1[i]})
       if (c != kNoFirm && f_.tier[c] >= f_.tier[i])
@@ -275,7 +282,7 @@ void World::initialize() {
   // absorbs the difference, so the production identity holds from the first observation.
   count_purchases();
   const auto& Pr = P.production;
-  for (std::size_t i = 0; i < N; ++i) {
+  each_firm([&](std::size_t i) {  // reads customers' purchases and affiliates, set above
     double bx = 0.0;
     for (auto [c, B] : {std::pair{f_.customer0[i], f_.B0[i]}, {f_.customer1[i], f_.B1[i]}})
       if (c != kNoFirm && f_.purchases[c] > 0)
@@ -290,7 +297,7 @@ void World::initialize() {
     double size = 1.0;
     for (int r = 0; r < kRegions; ++r) size += f_.So[i * kRegions + r] + f_.X[i * kRegions + r];
     f_.overseas_size[i] = size;
-  }
+  });
   update_import_shares();  // m_k in the initial state (Y1 = Y here)
   double log_rd = 0.0;
   for (std::size_t i = 0; i < N; ++i) log_rd += std::log1p(f_.RD[i]);
