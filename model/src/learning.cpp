@@ -13,6 +13,10 @@
 
 namespace smesim::model {
 
+namespace {
+constexpr std::size_t kStride = 8;  // floats per neighbour record (see learn())
+}  // namespace
+
 template <class T>
 void HugePageArray<T>::resize(std::size_t n) {
   n_ = n;
@@ -40,7 +44,7 @@ void World::learn() {
   // visited industry by industry: the records being gathered are then one industry's (a tenth
   // of the population), and the records of the firm kAhead places on are fetched ahead. Each
   // firm writes only its own state, so the order does not change any result.
-  constexpr std::size_t kStride = 8, kAhead = 8;
+  constexpr std::size_t kAhead = 8;
   neighbour_view_.resize(n() * kStride);
   float* view = neighbour_view_.data();
   exec_.for_blocks(n(), kGrain, [&](std::size_t, std::size_t lo, std::size_t hi) {
@@ -72,7 +76,6 @@ void World::learn() {
 }
 
 void World::learn_firm(std::size_t i, const float* view) {
-  constexpr std::size_t kStride = 8;
   const auto& L = params_.learning;
   Stream s = stream(i, Purpose::learning);
   std::array<double, kRegions> neighbour_info{};

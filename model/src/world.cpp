@@ -64,7 +64,7 @@ void World::update_environment() {
 
 std::size_t World::memory_bytes() const {
   auto bytes = [](const auto& v) { return v.capacity() * sizeof(v[0]); };
-  auto graph = [](const PeerGraph& g) {
+  auto graph = [](const PeerGraph& g) {  // the CSR arrays (public members of Boost's graph)
     return (g.m_forward.m_rowstart.capacity() + g.m_forward.m_column.capacity()) *
            sizeof(std::uint32_t);
   };
