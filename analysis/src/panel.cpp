@@ -95,17 +95,23 @@ struct ScratchCache {
   ~ScratchCache() {
     for (const auto& b : kept) std::free(b.p);
   }
-  void* take(std::size_t bytes) {  // the smallest kept block that fits, or nullptr
+  // The smallest kept block of at least `bytes`: {pointer, its size}, or {nullptr, 0}.
+  Block take(std::size_t bytes) {
     auto best = kept.end();
     for (auto it = kept.begin(); it != kept.end(); ++it)
       if (it->bytes >= bytes && (best == kept.end() || it->bytes < best->bytes)) best = it;
-    if (best == kept.end()) return nullptr;
-    void* p = best->p;
+    if (best == kept.end()) return {nullptr, 0};
+    const Block b = *best;
     kept.erase(best);
-    return p;
+    return b;
   }
-  void give(void* p, std::size_t bytes) {
-    kept.push_back({p, bytes});
+  void give(void* p, std::size_t bytes) noexcept {
+    try {
+      kept.push_back({p, bytes});
+    } catch (...) {  // no room to keep it: free it
+      std::free(p);
+      return;
+    }
     if (kept.size() > 2) {  // drop the smallest
       auto smallest =
           std::min_element(kept.begin(), kept.end(),
@@ -138,8 +144,8 @@ Scratch<T> scratch(std::size_t count) {
     return Scratch<T>(p, ScratchDeleter{});
   }
   const std::size_t rounded = (bytes + kHuge - 1) / kHuge * kHuge;
-  if (void* kept = scratch_cache.take(rounded))
-    return Scratch<T>(static_cast<T*>(kept), ScratchDeleter{rounded});
+  if (const auto kept = scratch_cache.take(rounded); kept.p)
+    return Scratch<T>(static_cast<T*>(kept.p), ScratchDeleter{kept.bytes});
   auto* p = static_cast<T*>(std::aligned_alloc(kHuge, rounded));
   if (!p) throw std::bad_alloc();
 #if defined(MADV_HUGEPAGE)

@@ -112,7 +112,7 @@ void World::enter_firms() {
   // Each reallocation copies the whole state: reserve room for the remaining years at this
   // year's entry (grown by 1/16 if entry outpaces it), so that a run reallocates a few times.
   if (first + entrants > f_.capacity())
-    f_.reserve(first + entrants * std::size_t(P.end_year - env_.year + 1));
+    f_.reserve(first + entrants * std::size_t(std::max(1, P.end_year - env_.year + 1)));
   f_.resize(first + entrants);
   // Entrants are drawn independently (in parallel); attaching them to customers and peers is
   // serial, in id order.

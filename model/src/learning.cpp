@@ -19,16 +19,18 @@ constexpr std::size_t kStride = 8;  // floats per neighbour record (see learn())
 
 template <class T>
 void HugePageArray<T>::resize(std::size_t n) {
-  n_ = n;
-  if (n <= capacity_) return;
-  constexpr std::size_t kHuge = std::size_t(1) << 21;
-  const std::size_t bytes = (n * sizeof(T) + kHuge - 1) / kHuge * kHuge;
-  p_.reset(static_cast<T*>(std::aligned_alloc(kHuge, bytes)));
-  if (!p_) throw std::bad_alloc();
+  if (n > capacity_) {
+    constexpr std::size_t kHuge = std::size_t(1) << 21;
+    const std::size_t bytes = (n * sizeof(T) + kHuge - 1) / kHuge * kHuge;
+    auto* p = static_cast<T*>(std::aligned_alloc(kHuge, bytes));
+    if (!p) throw std::bad_alloc();  // the array is left as it was
 #if defined(MADV_HUGEPAGE)
-  ::madvise(p_.get(), bytes, MADV_HUGEPAGE);
+    ::madvise(p, bytes, MADV_HUGEPAGE);
 #endif
-  capacity_ = bytes / sizeof(T);
+    p_.reset(p);
+    capacity_ = bytes / sizeof(T);
+  }
+  n_ = n;
 }
 template <class T>
 void HugePageArray<T>::Free::operator()(T* p) const {
