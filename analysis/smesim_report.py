@@ -122,6 +122,13 @@ def esc(text) -> str:
     return html.escape(str(text), quote=True)
 
 
+def ref_cell(value, ref) -> str:
+    """A table cell with its data-ref: a number (class num) or a verified text (class text)."""
+    text = value if isinstance(value, str) else fmt(value)
+    cls = "text" if isinstance(value, str) else "num"
+    return f'<td class="{cls}" data-ref="{esc(json.dumps(ref))}">{esc(text)}</td>'
+
+
 # ---------------------------------------------------------------------------------------------
 # The results file
 
@@ -229,11 +236,7 @@ class Page:
             cells = []
             for c in row:
                 if isinstance(c, tuple):
-                    value, ref = c
-                    text = value if isinstance(value, str) else fmt(value)
-                    cls = "text" if isinstance(value, str) else "num"
-                    cells.append(f'<td class="{cls}" data-ref="{esc(json.dumps(ref))}">'
-                                 f"{esc(text)}</td>")
+                    cells.append(ref_cell(*c))
                 else:
                     cells.append(f'<th scope="row">{esc(c)}</th>')
             out.append("<tr>" + "".join(cells) + "</tr>")
@@ -952,11 +955,7 @@ def provenance(d: Data) -> tuple[str, str]:
     cells = []
     for label, value in rows:
         if isinstance(value, tuple):
-            v, ref = value
-            text = v if isinstance(v, str) else fmt(v)
-            cls = "text" if isinstance(v, str) else "num"
-            cells.append(f'<tr><th scope="row">{esc(label)}</th><td class="{cls}" '
-                         f'data-ref="{esc(json.dumps(ref))}">{esc(text)}</td></tr>')
+            cells.append(f'<tr><th scope="row">{esc(label)}</th>{ref_cell(*value)}</tr>')
         else:
             cells.append(f'<tr><th scope="row">{esc(label)}</th><td class="text">'
                          f"{esc(value)}</td></tr>")
