@@ -110,6 +110,10 @@ void whole_run_of(benchmark::State& state, int population, int threads) {
     state.counters["bytes_per_firm"] = double(world.firms().memory_bytes()) / double(alive_slots);
     // Everything the world holds: the state plus the networks and per-step buffers.
     state.counters["world_bytes_per_firm"] = double(world.memory_bytes()) / double(alive_slots);
+    // Seconds in each line of the yearly step (World::step_seconds), e.g. s_learning.
+    const auto names = World::step_names();
+    for (std::size_t k = 0; k < names.size(); ++k)
+      state.counters["s_" + names[k]] = world.step_seconds()[k];
   }
   firm_year_counters(state, firm_years, ns);
 }

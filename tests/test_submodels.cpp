@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <array>
+#include <chrono>
 #include <cmath>
 #include <cstddef>
 #include <cstdint>
@@ -1104,6 +1105,29 @@ TEST(SubmodelRandom, SameKeyGivesTheSameWorld) {
   EXPECT_EQ(a.firms().Y, b.firms().Y);
   EXPECT_EQ(a.firms().info, b.firms().info);
   EXPECT_NE(a.firms().Y, c.firms().Y);
+}
+
+TEST(StepTimings, EveryLineOfTheYearIsTimedAndTheTimesAddUpToAtMostTheWallTime) {
+  Params p = small_params(2000);
+  World w(p, kKey);
+  const auto names = World::step_names();
+  ASSERT_EQ(w.step_seconds().size(), names.size());
+  EXPECT_EQ(names.front(), "begin_year");
+  EXPECT_EQ(names.back(), "entry");
+  for (double s : w.step_seconds()) EXPECT_EQ(s, 0.0);  // initialization is not a step
+  const auto t0 = std::chrono::steady_clock::now();
+  for (int year = 0; year < 3; ++year) w.step();
+  const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  double total = 0.0;
+  for (std::size_t k = 0; k < names.size(); ++k) {
+    EXPECT_GE(w.step_seconds()[k], 0.0) << names[k];
+    total += w.step_seconds()[k];
+  }
+  EXPECT_GT(w.step_seconds()[std::size_t(std::find(names.begin(), names.end(), "learning") -
+                                         names.begin())],
+            0.0);
+  EXPECT_GT(total, 0.0);
+  EXPECT_LE(total, wall);
 }
 
 }  // namespace

@@ -1,24 +1,38 @@
 // The yearly schedule (spec section 3) and the environment (spec 5.1).
 #include "smesim/model/world.hpp"
 
+#include <chrono>
 #include <cmath>
 
 namespace smesim::model {
 
 void World::step() {
   env_.year = next_year_;
-  begin_year();
-  update_environment();     // 1
-  update_managers();        // 2
-  relocate_large_firms();   // 3
-  produce();                // 4
-  collect_opportunities();  // 5
-  decide();                 // 6
-  operate_overseas();       // 7
-  learn();                  // 8
-  account(true);            // 9: account_and_exit() and change_groups() (5.10b) in one pass
-  enter_firms();            // 9
-  ++next_year_;             // 10: the caller observes (aggregates(), append_panel())
+  // Wall time of each line, summed over the run (docs/performance.md): a clock read per line.
+  std::size_t line = 0;
+  auto timed = [&](void (World::*f)()) {
+    const auto t0 = std::chrono::steady_clock::now();
+    (this->*f)();
+    step_seconds_[line++] +=
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  };
+  timed(&World::begin_year);
+  timed(&World::update_environment);         // 1
+  timed(&World::update_managers);            // 2
+  timed(&World::relocate_large_firms);       // 3
+  timed(&World::produce);                    // 4
+  timed(&World::collect_opportunities);      // 5
+  timed(&World::decide);                     // 6
+  timed(&World::operate_overseas);           // 7
+  timed(&World::learn);                      // 8
+  timed(&World::account_and_change_groups);  // 9: account_and_exit() and change_groups() (5.10b)
+  timed(&World::enter_firms);                // 9
+  ++next_year_;  // 10: the caller observes (aggregates(), append_panel())
+}
+
+std::vector<std::string> World::step_names() {
+  return {"begin_year", "environment", "managers", "relocation", "production", "opportunities",
+          "decisions",  "overseas",    "learning", "accounting", "entry"};
 }
 
 void World::begin_year() {

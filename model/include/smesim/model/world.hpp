@@ -118,6 +118,11 @@ class World {
   void append_panel(Table& panel) const;
   void append_decisions(Table& log) const;
 
+  // Wall time spent in each line of step() so far, in step_names() order (seconds, summed over
+  // the years stepped): where a run's time goes, for the benchmarks and `--timings`.
+  const std::vector<double>& step_seconds() const { return step_seconds_; }
+  static std::vector<std::string> step_names();
+
   // Submodels, public so tests can drive them one at a time (in schedule order).
   void initialize();             // 5.2 (called by the constructor)
   void begin_year();             // shifts sales histories, clears the year's flags and counts
@@ -163,6 +168,7 @@ class World {
   double account_firm(std::size_t i, YearCounters& c);
   void change_group(std::size_t i, YearCounters& c);
   void account(bool groups);  // account_and_exit(), and change_groups() in the same pass
+  void account_and_change_groups() { account(true); }
   // Runs body(i, counters) for every alive firm, blocks possibly in parallel; adds the counts.
   template <class Body>
   void for_alive_firms(Body&& body) {
@@ -205,6 +211,7 @@ class World {
   }
   double mean_log_rd_ = 0.0;
   int next_year_ = 0;
+  std::vector<double> step_seconds_ = std::vector<double>(step_names().size());
 };
 
 }  // namespace smesim::model
