@@ -1130,4 +1130,46 @@ TEST(StepTimings, EveryLineOfTheYearIsTimedAndTheTimesAddUpToAtMostTheWallTime) 
   EXPECT_LE(total, wall);
 }
 
+// Dropping exited firms' slots changes no firm's path: firms keep their ids and random numbers,
+// and only sums over blocks of slots are added in a different grouping (rounding, ~1e-15).
+TEST(Compaction, DroppingExitedFirmsEveryYearKeepsEveryFirmsPathUpToRounding) {
+  Params p = small_params(3000);
+  p.end_year = p.start_year + 15;
+  World plain(p, kKey), compacted(p, kKey);
+  bool dropped = false;
+  while (!plain.finished()) {
+    plain.step();
+    compacted.step();
+    const auto a = plain.aggregates(), b = compacted.aggregates();
+    ASSERT_EQ(a.size(), b.size());
+    for (std::size_t k = 0; k < a.size(); ++k)
+      ASSERT_NEAR(a[k], b[k], 1e-12 * (std::abs(a[k]) + 1.0))
+          << World::aggregate_names()[k] << " in " << plain.year();
+    const std::size_t before = compacted.firms().size();
+    compacted.compact();  // after the year's observation, as begin_year() does
+    dropped = dropped || compacted.firms().size() < before;
+  }
+  ASSERT_TRUE(dropped);
+  const Firms& f = plain.firms();
+  const Firms& g = compacted.firms();
+  std::size_t j = 0, alive = 0;
+  for (std::size_t i = 0; i < f.size(); ++i) {
+    if (!f.alive[i]) continue;
+    ++alive;
+    while (j < g.size() && g.id[j] != f.id[i]) ++j;  // order is kept
+    ASSERT_LT(j, g.size()) << "firm " << f.id[i] << " lost";
+    EXPECT_NEAR(g.Y[j], f.Y[i], 1e-12 * (f.Y[i] + 1.0));
+    EXPECT_EQ(g.mode[j * kRegions + 3], f.mode[i * kRegions + 3]);
+    for (int slot = 0; slot < 2; ++slot) {  // customers point at the same firms, or at none
+      const auto c = slot ? f.customer1[i] : f.customer0[i];
+      const auto d = slot ? g.customer1[j] : g.customer0[j];
+      if (c != kNoFirm && f.alive[std::size_t(c)])
+        EXPECT_EQ(g.id[std::size_t(d)], f.id[std::size_t(c)]);
+      else
+        EXPECT_EQ(d, kNoFirm);
+    }
+  }
+  EXPECT_EQ(g.size(), alive);  // compacted after the last year: alive firms only
+}
+
 }  // namespace

@@ -109,10 +109,10 @@ void World::enter_firms() {
   const auto entrants =
       std::size_t(std::floor(P.accounting.entry_rate * double(alive) + s.uniform()));
   const std::size_t first = n();
-  // Each reallocation copies the whole state: reserve room for the remaining years at this
-  // year's entry (grown by 1/16 if entry outpaces it), so that a run reallocates a few times.
-  if (first + entrants > f_.capacity())
-    f_.reserve(first + entrants * std::size_t(std::max(1, P.end_year - env_.year + 1)));
+  // Each reallocation copies the whole state: grow by an eighth at once. Slots of exited firms
+  // are dropped once they are an eighth of all (World::compact), so the slots stay within about
+  // a quarter above the firms in business, and a run reallocates a few times.
+  if (first + entrants > f_.capacity()) f_.reserve((first + entrants) * 9 / 8);
   f_.resize(first + entrants);
   // Entrants are drawn independently (in parallel); attaching them to customers and peers is
   // serial, in id order.

@@ -5,6 +5,7 @@
 namespace smesim::model {
 
 void Firms::resize(std::size_t n) {
+  const std::size_t old = size();
   for_each_array([n](auto& v, auto value, bool regional) {
     using T = typename std::remove_reference_t<decltype(v)>::value_type;
     const std::size_t count = regional ? n * kRegions : n;
@@ -13,6 +14,7 @@ void Firms::resize(std::size_t n) {
     if (count > v.capacity()) v.reserve(v.empty() ? count : count + count / 16);
     v.resize(count, T(value));
   });
+  for (std::size_t i = old; i < n; ++i) id[i] = next_id++;
 }
 
 void Firms::reserve(std::size_t n) {
@@ -27,6 +29,31 @@ void Firms::permute(const std::vector<std::uint32_t>& order) {
       for (std::size_t r = 0; r < width; ++r) out[k * width + r] = v[order[k] * width + r];
     v.swap(out);
   });
+}
+
+void Firms::compact(const std::vector<std::uint8_t>& keep, std::vector<std::int32_t>& new_index,
+                    const Tasks& run) {
+  const std::size_t n = size();
+  new_index.assign(n, kNoFirm);
+  std::size_t kept = 0;
+  for (std::size_t i = 0; i < n; ++i)
+    if (keep[i]) new_index[i] = std::int32_t(kept++);
+  // A stable move to the front, array by array (each element moves to a lower or equal index).
+  std::vector<std::function<void()>> tasks;
+  for_each_array([&](auto& v, auto, bool regional) {
+    tasks.emplace_back([&v, &keep, n, kept, regional] {
+      const std::size_t width = regional ? kRegions : 1;
+      std::size_t k = 0;
+      for (std::size_t i = 0; i < n; ++i)
+        if (keep[i]) {
+          if (k != i)
+            for (std::size_t r = 0; r < width; ++r) v[k * width + r] = v[i * width + r];
+          ++k;
+        }
+      v.resize(kept * width);
+    });
+  });
+  run(tasks.size(), [&](std::size_t t) { tasks[t](); });
 }
 
 std::size_t Firms::memory_bytes() const {

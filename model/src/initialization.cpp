@@ -69,7 +69,7 @@ void World::draw_manager(std::size_t i, Stream& s, double age_min, double age_ma
 // Draws a firm like the initial population (entrants: smaller than entry_max_L, spec 5.10).
 void World::add_firm(std::size_t i, bool entrant) {
   const auto& P = params_;
-  Stream s(key_, std::uint32_t(i), entrant ? std::uint32_t(env_.year - P.start_year) : 0,
+  Stream s(key_, f_.id[i], entrant ? std::uint32_t(env_.year - P.start_year) : 0,
            entrant ? Purpose::entry : Purpose::init_size);
   std::array<double, kIndustries> w{};
   for (int k = 0; k < kIndustries; ++k) w[k] = P.industries[k].weight;
@@ -99,7 +99,7 @@ void World::add_firm(std::size_t i, bool entrant) {
   f_.W[i] = P.firms.W_share * Y;
   f_.K_dom[i] = P.firms.K_share * Y;
   f_.overseas_size[i] = 1.0;
-  Stream m(key_, std::uint32_t(i), entrant ? std::uint32_t(env_.year - P.start_year) : 0,
+  Stream m(key_, f_.id[i], entrant ? std::uint32_t(env_.year - P.start_year) : 0,
            Purpose::init_manager);
   draw_manager(i, m, P.managers.age_min, P.managers.age_max);
 }
@@ -138,11 +138,12 @@ void World::initialize() {
     return f_.L[x] != f_.L[y] ? f_.L[x] < f_.L[y] : x < y;
   });
   f_.permute(order);
+  for (std::size_t k = 0; k < N; ++k) f_.id[k] = std::uint32_t(k);  // a firm's number is its place
 
   // Initial international activity: about 1% of SMEs export and 20% of LEs own affiliates in the
   // start year (spec 5.2); established activity has passed its failure window.
   each_firm([&](std::size_t i) {
-    Stream s(key_, std::uint32_t(i), 0, Purpose::init_international);
+    Stream s(key_, f_.id[i], 0, Purpose::init_international);
     const bool le = f_.is_le(i, P);
     auto region = [&] {
       return f_.experience_region[i] >= 0 ? int(f_.experience_region[i])
@@ -180,7 +181,7 @@ void World::initialize() {
   std::vector<double> cum;
   for (std::size_t i = 0; i < N; ++i) {
     if (f_.is_le(i, P) && P.industries[f_.industry[i]].assembler) {
-      Stream s(key_, std::uint32_t(i), 0, Purpose::init_keiretsu);
+      Stream s(key_, f_.id[i], 0, Purpose::init_keiretsu);
       if (s.bernoulli(P.network.head_prob)) {
         net_.heads.push_back(std::int32_t(i));
         f_.tier[i] = kTierHead;
@@ -197,7 +198,7 @@ void World::initialize() {
   };
   for (std::int32_t h : net_.heads) {
     if (pool.empty()) break;
-    Stream s(key_, std::uint32_t(h), 0, Purpose::init_keiretsu);
+    Stream s(key_, f_.id[std::size_t(h)], 0, Purpose::init_keiretsu);
     s.uniform();  // the head draw above
     const int n1 = poisson(s, P.network.tier1_rate * std::sqrt(f_.L[h] / 1000.0));
     for (int k = 0; k < n1; ++k) {
@@ -218,7 +219,7 @@ void World::initialize() {
       pool2.push_back(std::int32_t(i));
   for (std::int32_t t1 : net_.tier1) {
     if (pool2.empty()) break;
-    Stream s(key_, std::uint32_t(t1), 0, Purpose::init_tier2);
+    Stream s(key_, f_.id[std::size_t(t1)], 0, Purpose::init_tier2);
     const int n2 = poisson(s, P.network.tier2_rate);
     for (int k = 0; k < n2; ++k) {
       for (int attempt = 0; attempt < 10; ++attempt) {
@@ -231,7 +232,7 @@ void World::initialize() {
   }
   // Shares of sales to customers, second customers and equity ties.
   each_firm([&](std::size_t i) {
-    Stream s(key_, std::uint32_t(i), 0, Purpose::init_shares);
+    Stream s(key_, f_.id[i], 0, Purpose::init_shares);
     if (f_.customer0[i] != kNoFirm) {
       const double share = beta_mean(s, P.network.share_mean, P.network.share_concentration);
       f_.B0[i] = share * f_.Y[i];
@@ -265,7 +266,7 @@ void World::initialize() {
     const std::size_t m = list.size();
     if (m < 2) continue;
     for (std::size_t p = 0; p < m; ++p) {
-      Stream s(key_, std::uint32_t(list[p]), 0, Purpose::init_peers);
+      Stream s(key_, f_.id[std::size_t(list[p])], 0, Purpose::init_peers);
       for (int d = 1; d <= half && std::size_t(d) < m; ++d) {
         std::int32_t v = list[(p + std::size_t(d)) % m];
         if (s.bernoulli(P.network.peer_rewire)) {

@@ -214,7 +214,7 @@ void World::append_panel(Table& t) const {
     const std::int32_t ints[] = {std::int32_t(key_.point),
                                  std::int32_t(key_.replication),
                                  env_.year,
-                                 std::int32_t(i),
+                                 std::int32_t(f_.id[i]),
                                  f_.industry[i],
                                  f_.tier[i],
                                  f_.is_le(i, params_),
@@ -222,7 +222,7 @@ void World::append_panel(Table& t) const {
                                  f_.alive[i],
                                  f_.exit_cause[i],
                                  f_.entry_year[i],
-                                 f_.customer0[i],
+                                 customer_id(f_.customer0[i]),
                                  f_.experience_region[i],
                                  f_.trained[i]};
     std::size_t k = 0;
@@ -235,6 +235,14 @@ void World::append_panel(Table& t) const {
   }
 }
 
+// The id of customer c while it is in business (alive, or exiting this year), else -1: the same
+// whether or not compact() has dropped an exited customer's slot.
+std::int32_t World::customer_id(std::int32_t c) const {
+  if (c == kNoFirm) return kNoFirm;
+  const auto k = std::size_t(c);
+  return f_.alive[k] || f_.exit_year[k] == env_.year ? std::int32_t(f_.id[k]) : kNoFirm;
+}
+
 void World::append_decisions(Table& t) const {
   const auto ic = int_columns(
       t, {"point", "rep", "year", "firm", "source", "mode", "region", "outcome", "customer"});
@@ -243,12 +251,12 @@ void World::append_decisions(Table& t) const {
     const std::int32_t ints[] = {std::int32_t(key_.point),
                                  std::int32_t(key_.replication),
                                  env_.year,
-                                 c.firm,
+                                 std::int32_t(f_.id[std::size_t(c.firm)]),
                                  std::int32_t(c.source),
                                  std::int32_t(c.mode),
                                  c.region,
                                  std::int32_t(c.outcome),
-                                 c.customer};
+                                 customer_id(c.customer)};
     for (std::size_t k = 0; k < std::size(ints); ++k) ic[k]->push_back(ints[k]);
     rc[0]->push_back(c.V);
     rc[1]->push_back(c.F);

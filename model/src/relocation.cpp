@@ -49,7 +49,7 @@ void World::relocate_large_firms() {
     for (std::size_t k = 0; k < P.shocks.size(); ++k) {
       const auto& shock = P.shocks[k];
       if (shock.year != env_.year) continue;
-      Stream ss(key_, std::uint32_t(i), std::uint32_t(env_.year - P.start_year), Purpose::shock);
+      Stream ss(key_, f_.id[i], std::uint32_t(env_.year - P.start_year), Purpose::shock);
       for (std::size_t skip = 0; skip < k; ++skip) ss.uniform();
       if (ss.uniform() < shock.share_of_le) relocate(i, shock.region, shock.fraction, s, c);
     }

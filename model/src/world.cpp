@@ -30,6 +30,41 @@ void World::step() {
   ++next_year_;  // 10: the caller observes (aggregates(), append_panel())
 }
 
+void World::compact() {
+  std::vector<std::int32_t> to;
+  const std::vector<std::uint8_t> keep = f_.alive;  // (compact() rewrites `alive` as it goes)
+  f_.compact(keep, to, [&](std::size_t m, const std::function<void(std::size_t)>& task) {
+    exec_.for_blocks(m, 1, [&](std::size_t, std::size_t lo, std::size_t hi) {
+      for (std::size_t t = lo; t < hi; ++t) task(t);
+    });
+  });
+  auto remap = [&](std::vector<std::int32_t>& ids) {  // drops exited firms, renumbers the rest
+    std::erase_if(ids, [&](std::int32_t i) { return to[std::size_t(i)] == kNoFirm; });
+    for (auto& i : ids) i = to[std::size_t(i)];
+  };
+  remap(net_.heads);
+  remap(net_.tier1);
+  // A customer that has exited orders nothing (production sets its orders to zero the year after
+  // the exit, exactly as here) and is shown as none.
+  for (std::size_t i = 0; i < n(); ++i)
+    for (int slot = 0; slot < 2; ++slot) {
+      std::int32_t& c = slot ? f_.customer1[i] : f_.customer0[i];
+      if (c == kNoFirm) continue;
+      c = to[std::size_t(c)];
+      if (c == kNoFirm) (slot ? f_.B1[i] : f_.B0[i]) = 0.0;
+    }
+  // Links to exited firms carry nothing (their information and activity are zero): dropped.
+  std::erase_if(net_.peer_edges, [&](const auto& e) {
+    return to[std::size_t(e.first)] == kNoFirm || to[std::size_t(e.second)] == kNoFirm;
+  });
+  for (auto& [u, v] : net_.peer_edges) {
+    u = to[std::size_t(u)];
+    v = to[std::size_t(v)];
+  }
+  net_.rebuild_peers(n());
+  by_industry_.clear();  // firm slots by industry, rebuilt by learn()
+}
+
 std::vector<std::string> World::step_names() {
   return {"begin_year", "environment", "managers", "relocation", "production", "opportunities",
           "decisions",  "overseas",    "learning", "accounting", "entry"};
@@ -38,6 +73,12 @@ std::vector<std::string> World::step_names() {
 void World::begin_year() {
   counters_ = YearCounters{};
   decision_log_.clear();
+  // Exited firms keep their slots until they are an eighth of all slots (after a year's
+  // observation has seen them exit): then they are dropped, so that the state and the per-firm
+  // loops stay dense as the population turns over (docs/performance.md).
+  std::size_t dead = 0;
+  for (std::size_t i = 0; i < n(); ++i) dead += !f_.alive[i];
+  if (8 * dead >= n() && dead > 0) compact();
   exec_.for_blocks(n(), kGrain, [&](std::size_t, std::size_t lo, std::size_t hi) {
     for (std::size_t i = lo; i < hi; ++i) {
       if (!f_.alive[i]) continue;

@@ -1,9 +1,12 @@
-// Firm and manager state as a structure of arrays (spec 2.3, 2.4). Index i is a firm's id for
-// the whole run: exits clear `alive`, entries append. Per-region values are stored firm-major
+// Firm and manager state as a structure of arrays (spec 2.3, 2.4). Exits clear `alive`, entries
+// append, and from time to time the world drops the slots of firms that exited in earlier years
+// (compact()), so index i is a firm's position, and `id[i]` its number for the whole run (the
+// panel's firm id, and the key of its random streams). Per-region values are stored firm-major
 // (index i * kRegions + r) so that one firm's regions share a cache line.
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <vector>
 
 #include "smesim/model/params.hpp"
@@ -17,6 +20,7 @@ inline constexpr int kNoFirm = -1;
 
 struct Firms {
   // Identity and structure.
+  std::vector<std::uint32_t> id;  // the firm's number for the whole run (new firms: next_id)
   std::vector<std::uint8_t> industry, alive, tier, D_parent, exit_cause;
   std::vector<std::int32_t> entry_year, exit_year;
   std::vector<std::int32_t> customer0, customer1;  // keiretsu customers (main, second) or kNoFirm
@@ -49,12 +53,21 @@ struct Firms {
   std::vector<std::uint8_t> first_active;    // became active abroad last year (dI of spec 5.4)
   std::vector<std::uint8_t> ever_international, trained;
 
+  std::uint32_t next_id = 0;  // the id the next new firm gets (ids are never reused)
+
   std::size_t size() const { return alive.size(); }
-  void resize(std::size_t n);
+  void resize(std::size_t n);   // new firms get default values and the next ids
   void reserve(std::size_t n);  // room for n firms, so that growing to n does not reallocate
   // Relabels the firms: firm k becomes the former firm order[k] (order is a permutation). Only
   // for firms not yet linked to others (customer and peer ids are not remapped).
   void permute(const std::vector<std::uint32_t>& order);
+  // Keeps the firms with keep[i] != 0, in their order: firm i moves to position new_index[i]
+  // (kNoFirm when dropped; new_index is filled here). Ids and capacity are kept; indices held
+  // elsewhere (customers, networks) are the caller's to remap.
+  // `run(m, task)` calls task(0..m-1), in any order or in parallel (one task per array).
+  using Tasks = std::function<void(std::size_t m, const std::function<void(std::size_t)>& task)>;
+  void compact(const std::vector<std::uint8_t>& keep, std::vector<std::int32_t>& new_index,
+               const Tasks& run);
   std::size_t capacity() const { return alive.capacity(); }
   std::size_t memory_bytes() const;  // heap bytes held by the state arrays
   // Calls f(array, value of a new firm, per_region) for every state array.
@@ -85,6 +98,7 @@ struct Firms {
  private:
   template <class Self, class F>
   static void arrays(Self& s, F& f) {
+    f(s.id, 0u, false);
     for (auto* v : {&s.industry, &s.alive, &s.tier, &s.D_parent, &s.exit_cause, &s.relocated_mask,
                     &s.first_active, &s.ever_international, &s.trained})
       f(*v, 0, false);

@@ -137,6 +137,9 @@ class World {
   void account_and_exit();       // 5.10: accounts, employment, R&D, productivity, exit
   void change_groups();          // 5.10b
   void enter_firms();            // 5.10: entry
+  // Drops the slots of exited firms (begin_year() does when they are an eighth of the slots).
+  // Firms keep their ids and random numbers; positions held anywhere are remapped.
+  void compact();
 
   // Hand-set state for unit tests (kept small on purpose).
   Firms& mutable_firms() { return f_; }
@@ -153,11 +156,12 @@ class World {
   double relocation_hazard(std::size_t i, int r) const;
 
  private:
-  Stream stream(std::size_t subject, Purpose p) const {
-    return Stream(key_, static_cast<std::uint32_t>(subject),
-                  static_cast<std::uint32_t>(env_.year - params_.start_year), p);
+  // Firm i's stream for this year: keyed by its id, so compaction does not change its numbers.
+  Stream stream(std::size_t i, Purpose p) const {
+    return Stream(key_, f_.id[i], static_cast<std::uint32_t>(env_.year - params_.start_year), p);
   }
   bool eligible_for_loan(std::size_t i) const;
+  std::int32_t customer_id(std::int32_t c) const;  // for output (observation.cpp)
   void update_import_shares();
   void count_purchases();
   double inputs_abroad(std::size_t c) const;
