@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 #include <sys/wait.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
@@ -97,6 +98,22 @@ TEST(WholeRun, InvariantsHoldForEveryFirmYear) {
       }
     }
     ASSERT_TRUE(model::keiretsu_is_dag(f)) << "year " << w.year();
+    // Exited firms' slots are dropped (World::compact), but the panel and the decision log list
+    // firms by their run-long id, in id order, and each firm once.
+    model::Table panel, log;
+    w.append_panel(panel);
+    w.append_decisions(log);
+    for (const auto* t : {&panel, &log}) {
+      const auto& firm = t->ints[3].second;
+      ASSERT_EQ(t->ints[3].first, "firm");
+      ASSERT_TRUE(std::is_sorted(firm.begin(), firm.end())) << "year " << w.year();
+      ASSERT_TRUE(firm.empty() || firm.back() < std::int32_t(f.next_id));
+    }
+    const auto& ids = panel.ints[3].second;
+    ASSERT_EQ(std::adjacent_find(ids.begin(), ids.end()), ids.end()) << "year " << w.year();
+    std::size_t gone = 0;  // slots of firms that exited before this year
+    for (std::size_t i = 0; i < f.size(); ++i) gone += !f.alive[i] && f.exit_year[i] < w.year();
+    ASSERT_LT(8 * gone, f.size()) << "year " << w.year();
     const auto agg = w.aggregates();
     for (std::size_t k = 0; k < names.size(); ++k) {
       ASSERT_TRUE(std::isfinite(agg[k])) << names[k];

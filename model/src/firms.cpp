@@ -31,26 +31,17 @@ void Firms::permute(const std::vector<std::uint32_t>& order) {
   });
 }
 
-void Firms::compact(const std::vector<std::uint8_t>& keep, std::vector<std::int32_t>& new_index,
-                    const Tasks& run) {
-  const std::size_t n = size();
-  new_index.assign(n, kNoFirm);
-  std::size_t kept = 0;
-  for (std::size_t i = 0; i < n; ++i)
-    if (keep[i]) new_index[i] = std::int32_t(kept++);
-  // A stable move to the front, array by array (each element moves to a lower or equal index).
+void Firms::select(const std::vector<std::uint32_t>& order, const Tasks& run) {
   std::vector<std::function<void()>> tasks;
   for_each_array([&](auto& v, auto, bool regional) {
-    tasks.emplace_back([&v, &keep, n, kept, regional] {
+    tasks.emplace_back([&v, &order, regional] {
       const std::size_t width = regional ? kRegions : 1;
-      std::size_t k = 0;
-      for (std::size_t i = 0; i < n; ++i)
-        if (keep[i]) {
-          if (k != i)
-            for (std::size_t r = 0; r < width; ++r) v[k * width + r] = v[i * width + r];
-          ++k;
-        }
-      v.resize(kept * width);
+      std::remove_reference_t<decltype(v)> out;
+      out.reserve(v.capacity());  // the room reserved for entry stays
+      out.resize(order.size() * width);
+      for (std::size_t k = 0; k < order.size(); ++k)
+        for (std::size_t r = 0; r < width; ++r) out[k * width + r] = v[order[k] * width + r];
+      v.swap(out);
     });
   });
   run(tasks.size(), [&](std::size_t t) { tasks[t](); });

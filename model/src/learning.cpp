@@ -1,5 +1,6 @@
 // Learning (spec 5.8): Uppsala-style information, experience, language and ties, plus spill-over
 // from peers and customers (CE16 6.1.1: SMEs follow their peers).
+#include <algorithm>
 #include <array>
 #include <cstdint>
 #include <cstdlib>
@@ -14,7 +15,10 @@
 namespace smesim::model {
 
 namespace {
-constexpr std::size_t kStride = 8;  // floats per neighbour record (see learn())
+// A neighbour record: information in six regions in 16-bit fixed point, then 1 for an alive firm,
+// then padding: 16 bytes, four records per cache line.
+constexpr std::size_t kStride = 8;
+constexpr double kInfoScale = 65535.0;
 }  // namespace
 
 template <class T>
@@ -36,26 +40,31 @@ template <class T>
 void HugePageArray<T>::Free::operator()(T* p) const {
   std::free(p);
 }
-template class HugePageArray<float>;
+template class HugePageArray<std::uint16_t>;
 
 void World::learn() {
-  // What neighbours see: the start-of-step information (order independence) in single precision,
-  // eight floats per firm (six regions, then 0 and 1 for an alive firm), so that one 32-byte
-  // aligned record per neighbour is read. Reading every neighbour's record is a random gather,
-  // the step's largest cache-miss cost at national scale. Peers share an industry, so firms are
-  // visited industry by industry: the records being gathered are then one industry's (a tenth
-  // of the population), and the records of the firm kAhead places on are fetched ahead. Each
-  // firm writes only its own state, so the order does not change any result.
+  // What neighbours see: the start-of-step information (order independence) in 16-bit fixed
+  // point (steps of 1.5e-5, far finer than anything the spill-over resolves), eight 16-bit words
+  // per firm (six regions, 1 for an alive firm, padding), so that one 16-byte aligned record per
+  // neighbour is read. Reading every neighbour's record is a random gather, the step's largest
+  // cache-miss cost at national scale. Peers share an industry, so firms are visited industry by
+  // industry: the records being gathered are then one industry's (a tenth of the population),
+  // and the records of the firm kAhead places on are fetched ahead. Sums of the records are
+  // integer sums (exact in any order), and each firm writes only its own state, so the order
+  // does not change any result.
   constexpr std::size_t kAhead = 8;
   neighbour_view_.resize(n() * kStride);
-  float* view = neighbour_view_.data();
+  std::uint16_t* view = neighbour_view_.data();
   exec_.for_blocks(n(), kGrain, [&](std::size_t, std::size_t lo, std::size_t hi) {
     for (std::size_t i = lo; i < hi; ++i) {
       const bool alive = f_.alive[i];
       for (int r = 0; r < kRegions; ++r)
-        view[i * kStride + r] = alive ? float(f_.info[i * kRegions + r]) : 0.0f;
-      view[i * kStride + 6] = 0.0f;
-      view[i * kStride + 7] = alive ? 1.0f : 0.0f;
+        view[i * kStride + r] =
+            alive ? std::uint16_t(
+                        std::clamp(double(f_.info[i * kRegions + r]), 0.0, 1.0) * kInfoScale + 0.5)
+                  : 0;
+      view[i * kStride + 6] = alive ? 1 : 0;
+      view[i * kStride + 7] = 0;
     }
   });
   if (by_industry_.size() != n()) {  // firm slots by industry (a stable counting sort)
@@ -77,19 +86,18 @@ void World::learn() {
   });
 }
 
-void World::learn_firm(std::size_t i, const float* view) {
+void World::learn_firm(std::size_t i, const std::uint16_t* view) {
   const auto& L = params_.learning;
   Stream s = stream(i, Purpose::learning);
-  std::array<double, kRegions> neighbour_info{};
-  double neighbours = 0;
+  std::array<std::uint32_t, kStride> sum{};  // by region, then the number of alive neighbours
   auto add = [&](std::size_t p) {
-    const float* v = view + p * kStride;
-    neighbours += v[7];
-    for (int r = 0; r < kRegions; ++r) neighbour_info[r] += double(v[r]);  // 0 when dead
+    const std::uint16_t* v = view + p * kStride;
+    for (std::size_t k = 0; k < kStride; ++k) sum[k] += v[k];  // 0 when dead
   };
   net_.for_each_peer(i, add);
   for (std::int32_t c : {f_.customer0[i], f_.customer1[i]})
     if (c != kNoFirm) add(std::size_t(c));
+  const double neighbours = sum[6];
   bool active = false;
   for (int r = 0; r < kRegions; ++r) {
     const std::size_t ir = i * kRegions + r;
@@ -102,7 +110,7 @@ void World::learn_firm(std::size_t i, const float* view) {
     } else {
       I *= L.info_decay;
     }
-    if (neighbours > 0) I += L.peer_spill * (neighbour_info[r] / neighbours) * (1.0 - I);
+    if (neighbours > 0) I += L.peer_spill * (sum[r] / (kInfoScale * neighbours)) * (1.0 - I);
     f_.info[ir] = I;
   }
   if (active) {

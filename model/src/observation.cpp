@@ -1,4 +1,6 @@
 // Observation (spec 8): yearly aggregates, the firm-year panel and the decision log.
+#include <algorithm>
+#include <numeric>
 #include <string>
 #include <variant>
 
@@ -167,6 +169,16 @@ struct Column {
 };
 }  // namespace
 
+// Sorts rows (stably) by the id of the firm slot(row) when slots are not in id order already.
+template <class Slot>
+void World::by_id(std::vector<std::uint32_t>& rows, Slot slot) const {
+  auto id = [&](std::uint32_t k) { return f_.id[slot(k)]; };
+  if (!std::is_sorted(rows.begin(), rows.end(),
+                      [&](std::uint32_t x, std::uint32_t y) { return id(x) < id(y); }))
+    std::stable_sort(rows.begin(), rows.end(),
+                     [&](std::uint32_t x, std::uint32_t y) { return id(x) < id(y); });
+}
+
 void World::append_panel(Table& t) const {
   std::vector<std::string> int_names = {"point",
                                         "rep",
@@ -208,9 +220,14 @@ void World::append_panel(Table& t) const {
   const auto ic = int_columns(t, int_names);
   const auto rc = real_columns(t, real_names);
 
-  for (std::size_t i = 0; i < n(); ++i) {
-    if (!f_.alive[i] && f_.exit_year[i] != env_.year) continue;
-    if (f_.L[i] < params_.output.panel_min_employees) continue;
+  // Rows in firm-id order (compact() groups the slots by industry).
+  std::vector<std::uint32_t> rows;
+  for (std::size_t i = 0; i < n(); ++i)
+    if ((f_.alive[i] || f_.exit_year[i] == env_.year) &&
+        f_.L[i] >= params_.output.panel_min_employees)
+      rows.push_back(std::uint32_t(i));
+  by_id(rows, [](std::uint32_t i) { return std::size_t(i); });
+  for (const std::size_t i : rows) {
     const std::int32_t ints[] = {std::int32_t(key_.point),
                                  std::int32_t(key_.replication),
                                  env_.year,
@@ -247,7 +264,12 @@ void World::append_decisions(Table& t) const {
   const auto ic = int_columns(
       t, {"point", "rep", "year", "firm", "source", "mode", "region", "outcome", "customer"});
   const auto rc = real_columns(t, {"V", "F"});
-  for (const auto& c : decision_log_) {
+  // Rows in firm-id order, each firm's candidates in the order they were found.
+  std::vector<std::uint32_t> rows(decision_log_.size());
+  std::iota(rows.begin(), rows.end(), 0u);
+  by_id(rows, [&](std::uint32_t k) { return std::size_t(decision_log_[k].firm); });
+  for (const std::uint32_t k : rows) {
+    const Candidate& c = decision_log_[k];
     const std::int32_t ints[] = {std::int32_t(key_.point),
                                  std::int32_t(key_.replication),
                                  env_.year,

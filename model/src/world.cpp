@@ -31,9 +31,17 @@ void World::step() {
 }
 
 void World::compact() {
-  std::vector<std::int32_t> to;
-  const std::vector<std::uint8_t> keep = f_.alive;  // (compact() rewrites `alive` as it goes)
-  f_.compact(keep, to, [&](std::size_t m, const std::function<void(std::size_t)>& task) {
+  // The firms in business, industry by industry (in their order within each): the learning
+  // step visits firms by industry and reads its peers' records, so entrants join their
+  // industry's range and the records it reads stay together.
+  std::vector<std::uint32_t> order;
+  order.reserve(n());
+  for (int k = 0; k < kIndustries; ++k)
+    for (std::size_t i = 0; i < n(); ++i)
+      if (f_.alive[i] && f_.industry[i] == k) order.push_back(std::uint32_t(i));
+  std::vector<std::int32_t> to(n(), kNoFirm);
+  for (std::size_t k = 0; k < order.size(); ++k) to[order[k]] = std::int32_t(k);
+  f_.select(order, [&](std::size_t m, const std::function<void(std::size_t)>& task) {
     exec_.for_blocks(m, 1, [&](std::size_t, std::size_t lo, std::size_t hi) {
       for (std::size_t t = lo; t < hi; ++t) task(t);
     });
@@ -126,7 +134,7 @@ std::size_t World::memory_bytes() const {
   std::size_t b = f_.memory_bytes() + bytes(net_.peer_edges) + graph(net_.peers) +
                   graph(net_.recent) + bytes(net_.heads) + bytes(net_.tier1) +
                   bytes(decision_log_) + bytes(active_mask_) + bytes(by_industry_) +
-                  neighbour_view_.capacity() * sizeof(float);
+                  neighbour_view_.capacity() * sizeof(std::uint16_t);
   for (const auto& t : tiers_) b += bytes(t);
   for (const auto& c : block_candidates_) b += bytes(c);
   return b;

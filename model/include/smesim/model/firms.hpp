@@ -61,13 +61,12 @@ struct Firms {
   // Relabels the firms: firm k becomes the former firm order[k] (order is a permutation). Only
   // for firms not yet linked to others (customer and peer ids are not remapped).
   void permute(const std::vector<std::uint32_t>& order);
-  // Keeps the firms with keep[i] != 0, in their order: firm i moves to position new_index[i]
-  // (kNoFirm when dropped; new_index is filled here). Ids and capacity are kept; indices held
-  // elsewhere (customers, networks) are the caller's to remap.
-  // `run(m, task)` calls task(0..m-1), in any order or in parallel (one task per array).
+  // Keeps the firms order[0], order[1], ... in that order (firm order[k] moves to position k;
+  // the others are dropped). Ids and capacity are kept; indices held elsewhere (customers,
+  // networks) are the caller's to remap. `run(m, task)` calls task(0..m-1), in any order or in
+  // parallel (one task per array).
   using Tasks = std::function<void(std::size_t m, const std::function<void(std::size_t)>& task)>;
-  void compact(const std::vector<std::uint8_t>& keep, std::vector<std::int32_t>& new_index,
-               const Tasks& run);
+  void select(const std::vector<std::uint32_t>& order, const Tasks& run);
   std::size_t capacity() const { return alive.capacity(); }
   std::size_t memory_bytes() const;  // heap bytes held by the state arrays
   // Calls f(array, value of a new firm, per_region) for every state array.

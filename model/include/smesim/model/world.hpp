@@ -162,13 +162,15 @@ class World {
   }
   bool eligible_for_loan(std::size_t i) const;
   std::int32_t customer_id(std::int32_t c) const;  // for output (observation.cpp)
+  template <class Slot>
+  void by_id(std::vector<std::uint32_t>& rows, Slot slot) const;  // (observation.cpp)
   void update_import_shares();
   void count_purchases();
   double inputs_abroad(std::size_t c) const;
   void set_overseas_flows(std::size_t i);
   void relocate(std::size_t i, int r, double share, Stream& s, YearCounters& c);
   void exit_firm(std::size_t i, ExitCause cause, YearCounters& c);
-  void learn_firm(std::size_t i, const float* neighbour_view);
+  void learn_firm(std::size_t i, const std::uint16_t* neighbour_view);
   double account_firm(std::size_t i, YearCounters& c);
   void change_group(std::size_t i, YearCounters& c);
   void account(bool groups);  // account_and_exit(), and change_groups() in the same pass
@@ -199,9 +201,9 @@ class World {
   std::vector<std::vector<std::int32_t>> tiers_;  // alive firms by tier, production order
   std::vector<std::vector<Candidate>> block_candidates_;
   std::vector<Candidate> decision_log_;
-  HugePageArray<float> neighbour_view_;     // learn(): what neighbours see (learning.cpp)
-  std::vector<std::uint32_t> by_industry_;  // learn(): firm slots by industry
-  std::vector<std::uint8_t> active_mask_;   // markets each firm is active in, for referrals
+  HugePageArray<std::uint16_t> neighbour_view_;  // learn(): what neighbours see (learning.cpp)
+  std::vector<std::uint32_t> by_industry_;       // learn(): firm slots by industry
+  std::vector<std::uint8_t> active_mask_;        // markets each firm is active in, for referrals
   // Closed forms the yearly step evaluates for every firm, tabulated once (the same values as
   // computing them each time): retirement probability by (integer) manager age, and the
   // probability of no referral from k sources.
