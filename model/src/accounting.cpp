@@ -10,10 +10,9 @@ namespace smesim::model {
 
 // Accounts, employment, R&D, productivity and exit of firm i; returns log(1 + RD) for the mean
 // that next year's innovation is measured against.
-double World::account_firm(std::size_t i, YearCounters& c) {
+double World::account_firm(std::size_t i, Stream& s, YearCounters& c) {
   const auto& P = params_;
   const auto& A = P.accounting;
-  Stream s = stream(i, Purpose::accounting);
   const double z_rd = s.normal(), z_a = s.normal();
   double K = f_.K_dom[i], So = 0.0;
   if (f_.abroad(i))
@@ -43,9 +42,8 @@ double World::account_firm(std::size_t i, YearCounters& c) {
   return log_rd;
 }
 
-void World::change_group(std::size_t i, YearCounters& c) {
+void World::change_group(std::size_t i, Stream& s, YearCounters& c) {
   const auto& G = params_.groups;
-  Stream s = stream(i, Purpose::groups);
   const double u = s.uniform();
   if (f_.D_parent[i]) {
     if (u < G.p_leave_group) {  // the equity tie to the main customer ends
@@ -68,14 +66,14 @@ void World::account(bool groups) {
   std::vector<std::pair<double, std::size_t>> log_rd(blocks);
   exec_.for_blocks(n(), kGrain, [&](std::size_t b, std::size_t lo, std::size_t hi) {
     auto& [sum, count] = log_rd[b];
-    for (std::size_t i = lo; i < hi; ++i) {
-      if (!f_.alive[i]) continue;
-      const double x = account_firm(i, counts[b]);
-      if (!f_.alive[i]) continue;
-      sum += x;
-      ++count;
-      if (groups) change_group(i, counts[b]);
-    }
+    streams_for(lo, hi, std::array{Purpose::accounting, Purpose::groups},
+                [&](std::size_t i, std::array<Stream, 2>& s) {
+                  const double x = account_firm(i, s[0], counts[b]);
+                  if (!f_.alive[i]) return;
+                  sum += x;
+                  ++count;
+                  if (groups) change_group(i, s[1], counts[b]);
+                });
   });
   double sum = 0.0;
   std::size_t count = 0;
@@ -90,7 +88,8 @@ void World::account(bool groups) {
 void World::account_and_exit() { account(false); }
 
 void World::change_groups() {
-  for_alive_firms([&](std::size_t i, YearCounters& c) { change_group(i, c); });
+  for_alive_firms(Purpose::groups,
+                  [&](std::size_t i, Stream& s, YearCounters& c) { change_group(i, s, c); });
 }
 
 void World::enter_firms() {

@@ -85,92 +85,94 @@ void World::collect_opportunities() {
       out.push_back({std::int32_t(i), customer, src, m, std::int8_t(r)});
       c.opportunities[std::size_t(src)] += 1;
     };
-    for (std::size_t i = lo; i < hi; ++i) {
-      if (!f_.alive[i] || !(f_.Y[i] > 0.0)) continue;
-      const bool sme = !f_.is_le(i, P);
-      auto mode_of = [&](int r) { return Mode(f_.mode[i * kRegions + r]); };
-      // 1. Invitations to follow a relocating customer (pulled).
-      Stream si = stream(i, Purpose::invitation);
-      for (int slot = 0; slot < 2; ++slot) {
-        const std::int32_t cust = slot ? f_.customer1[i] : f_.customer0[i];
-        if (cust == kNoFirm || !f_.alive[cust] || !f_.relocated_mask[cust]) continue;
-        for (int r = 0; r < kRegions; ++r) {
-          if (!(f_.relocated_mask[cust] >> r & 1u)) continue;
-          si.seek(std::uint32_t(slot * kRegions + r));  // one fixed draw per (customer, region)
-          if (si.uniform() < P.relocation.p_invite && mode_of(r) != Mode::fdi)
-            push(i, Source::invitation, Mode::fdi, r, cust);
-        }
-      }
-      // 2. Referrals: each peer or customer active in r and each tie in r refers with p_ref;
-      // several referrals to the same market are one opportunity.
-      std::array<int, kRegions> sources{};
-      for (int r = 0; r < kRegions; ++r) sources[r] = f_.ties[i * kRegions + r];
-      auto count = [&](std::size_t p) {
-        if (const std::uint8_t m = active_mask_[p])
-          for (int r = 0; r < kRegions; ++r) sources[r] += m >> r & 1u;
-      };
-      net_.for_each_peer(i, count);
-      for (std::int32_t cust : {f_.customer0[i], f_.customer1[i]})
-        if (cust != kNoFirm) count(std::size_t(cust));
-      Stream sr = stream(i, Purpose::referral);
-      for (int r = 0; r < kRegions; ++r) {
-        if (mode_of(r) != Mode::none || sources[r] == 0) continue;
-        sr.seek(std::uint32_t(r));  // one fixed draw per region
-        const double none = std::size_t(sources[r]) < no_referral_.size()
-                                ? no_referral_[std::size_t(sources[r])]
-                                : std::pow(1.0 - P.opportunities.p_ref, sources[r]);
-        if (sr.uniform() < 1.0 - none) push(i, Source::referral, Mode::exporting, r, kNoFirm);
-      }
-      // 3. Proactive search, towards known and large markets; FDI after years of exporting.
-      Stream ss = stream(i, Purpose::search);
-      double I_max = 0.0;
-      for (int r = 0; r < kRegions; ++r) I_max = std::max(I_max, double(f_.info[i * kRegions + r]));
-      const double u_search = ss.uniform();
-      if (u_search < P.opportunities.lambda_s * f_.proactivity[i] * (1.0 + I_max)) {
-        std::array<double, kRegions> w{};
-        for (int r = 0; r < kRegions; ++r)
-          if (mode_of(r) != Mode::fdi)
-            w[r] =
-                env_.M[r] * (1.0 + P.opportunities.search_info_weight * f_.info[i * kRegions + r] +
-                             (f_.experience[i] > 0 && f_.experience_region[i] == r ? 1.0 : 0.0));
-        if (std::accumulate(w.begin(), w.end(), 0.0) > 0.0) {
-          const int r = ss.categorical(w, kRegions);
-          if (mode_of(r) == Mode::none)
-            push(i, Source::search, Mode::exporting, r, kNoFirm);
-          else if (f_.years_in[i * kRegions + r] >= P.opportunities.fdi_after_export_years)
-            push(i, Source::search, Mode::fdi, r, kNoFirm);
-        }
-      }
-      // 4. JETRO: information, matchmaking and ties for enrolled SMEs.
-      if (jetro.active() && sme) {
-        Stream sj = stream(i, Purpose::jetro);
-        if (sj.uniform() < jetro.outreach * (0.5 + f_.proactivity[i])) {
-          c.jetro_enrolled += 1;
-          c.spend_jetro += jetro.cost_per_firm;
-          std::array<double, kRegions> w{};
-          for (int r = 0; r < kRegions; ++r) w[r] = mode_of(r) == Mode::none ? env_.M[r] : 0.0;
-          if (std::accumulate(w.begin(), w.end(), 0.0) > 0.0) {
-            const int r = sj.categorical(w, kRegions);
-            float& I = f_.info[i * kRegions + r];
-            I += jetro.info_gain * (1.0 - I);
-            if (sj.uniform() < jetro.matchmaking_rate) {
-              f_.ties[i * kRegions + r] += 1;
-              push(i, Source::jetro, Mode::exporting, r, kNoFirm);
+    streams_for(
+        lo, hi, std::array{Purpose::search}, [&](std::size_t i, std::array<Stream, 1>& search) {
+          if (!(f_.Y[i] > 0.0)) return;
+          const bool sme = !f_.is_le(i, P);
+          auto mode_of = [&](int r) { return Mode(f_.mode[i * kRegions + r]); };
+          // 1. Invitations to follow a relocating customer (pulled).
+          Stream si = stream(i, Purpose::invitation);
+          for (int slot = 0; slot < 2; ++slot) {
+            const std::int32_t cust = slot ? f_.customer1[i] : f_.customer0[i];
+            if (cust == kNoFirm || !f_.alive[cust] || !f_.relocated_mask[cust]) continue;
+            for (int r = 0; r < kRegions; ++r) {
+              if (!(f_.relocated_mask[cust] >> r & 1u)) continue;
+              si.seek(std::uint32_t(slot * kRegions + r));  // one fixed draw per (customer, region)
+              if (si.uniform() < P.relocation.p_invite && mode_of(r) != Mode::fdi)
+                push(i, Source::invitation, Mode::fdi, r, cust);
             }
           }
-        }
-      }
-      // Language training: once per firm, raises ell and the staff check.
-      if (training.active() && sme && !f_.trained[i]) {
-        Stream st = stream(i, Purpose::training);
-        if (st.uniform() < training.uptake) {
-          f_.trained[i] = 1;
-          f_.ell[i] += training.gain * (1.0 - f_.ell[i]);
-          c.trained += 1;
-          c.spend_training += training.cost_per_firm;
-        }
-      }
-    }
+          // 2. Referrals: each peer or customer active in r and each tie in r refers with p_ref;
+          // several referrals to the same market are one opportunity.
+          std::array<int, kRegions> sources{};
+          for (int r = 0; r < kRegions; ++r) sources[r] = f_.ties[i * kRegions + r];
+          auto count = [&](std::size_t p) {
+            if (const std::uint8_t m = active_mask_[p])
+              for (int r = 0; r < kRegions; ++r) sources[r] += m >> r & 1u;
+          };
+          net_.for_each_peer(i, count);
+          for (std::int32_t cust : {f_.customer0[i], f_.customer1[i]})
+            if (cust != kNoFirm) count(std::size_t(cust));
+          Stream sr = stream(i, Purpose::referral);
+          for (int r = 0; r < kRegions; ++r) {
+            if (mode_of(r) != Mode::none || sources[r] == 0) continue;
+            sr.seek(std::uint32_t(r));  // one fixed draw per region
+            const double none = std::size_t(sources[r]) < no_referral_.size()
+                                    ? no_referral_[std::size_t(sources[r])]
+                                    : std::pow(1.0 - P.opportunities.p_ref, sources[r]);
+            if (sr.uniform() < 1.0 - none) push(i, Source::referral, Mode::exporting, r, kNoFirm);
+          }
+          // 3. Proactive search, towards known and large markets; FDI after years of exporting.
+          Stream& ss = search[0];
+          double I_max = 0.0;
+          for (int r = 0; r < kRegions; ++r)
+            I_max = std::max(I_max, double(f_.info[i * kRegions + r]));
+          const double u_search = ss.uniform();
+          if (u_search < P.opportunities.lambda_s * f_.proactivity[i] * (1.0 + I_max)) {
+            std::array<double, kRegions> w{};
+            for (int r = 0; r < kRegions; ++r)
+              if (mode_of(r) != Mode::fdi)
+                w[r] = env_.M[r] *
+                       (1.0 + P.opportunities.search_info_weight * f_.info[i * kRegions + r] +
+                        (f_.experience[i] > 0 && f_.experience_region[i] == r ? 1.0 : 0.0));
+            if (std::accumulate(w.begin(), w.end(), 0.0) > 0.0) {
+              const int r = ss.categorical(w, kRegions);
+              if (mode_of(r) == Mode::none)
+                push(i, Source::search, Mode::exporting, r, kNoFirm);
+              else if (f_.years_in[i * kRegions + r] >= P.opportunities.fdi_after_export_years)
+                push(i, Source::search, Mode::fdi, r, kNoFirm);
+            }
+          }
+          // 4. JETRO: information, matchmaking and ties for enrolled SMEs.
+          if (jetro.active() && sme) {
+            Stream sj = stream(i, Purpose::jetro);
+            if (sj.uniform() < jetro.outreach * (0.5 + f_.proactivity[i])) {
+              c.jetro_enrolled += 1;
+              c.spend_jetro += jetro.cost_per_firm;
+              std::array<double, kRegions> w{};
+              for (int r = 0; r < kRegions; ++r) w[r] = mode_of(r) == Mode::none ? env_.M[r] : 0.0;
+              if (std::accumulate(w.begin(), w.end(), 0.0) > 0.0) {
+                const int r = sj.categorical(w, kRegions);
+                float& I = f_.info[i * kRegions + r];
+                I += jetro.info_gain * (1.0 - I);
+                if (sj.uniform() < jetro.matchmaking_rate) {
+                  f_.ties[i * kRegions + r] += 1;
+                  push(i, Source::jetro, Mode::exporting, r, kNoFirm);
+                }
+              }
+            }
+          }
+          // Language training: once per firm, raises ell and the staff check.
+          if (training.active() && sme && !f_.trained[i]) {
+            Stream st = stream(i, Purpose::training);
+            if (st.uniform() < training.uptake) {
+              f_.trained[i] = 1;
+              f_.ell[i] += training.gain * (1.0 - f_.ell[i]);
+              c.trained += 1;
+              c.spend_training += training.cost_per_firm;
+            }
+          }
+        });
   });
   for (const auto& c : counts) counters_.add(c);
 }

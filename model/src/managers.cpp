@@ -9,9 +9,8 @@ namespace smesim::model {
 void World::update_managers() {
   const auto& M = params_.managers;
   const auto& lever = params_.levers.succession_support;
-  for_alive_firms([&](std::size_t i, YearCounters& c) {
+  for_alive_firms(Purpose::retirement, [&](std::size_t i, Stream& s, YearCounters& c) {
     f_.age[i] += 1.0;
-    Stream s = stream(i, Purpose::retirement);
     if (s.uniform() > retirement_probability(f_.age[i])) return;
     s.seek(1);  // the succession draws only for retiring managers
     const double u_successor = s.uniform(), u_family = s.uniform();

@@ -13,8 +13,7 @@ void World::produce() {
 
   update_import_shares();
 
-  auto produce_firm = [&](std::size_t i) {
-    Stream s = stream(i, Purpose::production);
+  auto produce_firm = [&](std::size_t i, Stream& s) {
     const double shock = s.normal();
     double keiretsu = 0.0;
     for (int slot = 0; slot < 2; ++slot) {
@@ -42,7 +41,8 @@ void World::produce() {
   };
   for (const auto& tier : tiers_)
     exec_.for_blocks(tier.size(), kGrain, [&](std::size_t, std::size_t lo, std::size_t hi) {
-      for (std::size_t j = lo; j < hi; ++j) produce_firm(std::size_t(tier[j]));
+      streams_for(tier.data() + lo, hi - lo, std::array{Purpose::production},
+                  [&](std::size_t i, std::array<Stream, 1>& s) { produce_firm(i, s[0]); });
     });
 
   count_purchases();  // this year's, for next year's b_ic

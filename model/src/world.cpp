@@ -100,7 +100,7 @@ void World::begin_year() {
   });
   tiers_.assign(4, {});
   for (std::size_t i = 0; i < n(); ++i)
-    if (f_.alive[i]) tiers_[f_.tier[i]].push_back(std::int32_t(i));
+    if (f_.alive[i]) tiers_[f_.tier[i]].push_back(std::uint32_t(i));
 }
 
 void World::update_environment() {

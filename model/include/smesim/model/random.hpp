@@ -66,6 +66,7 @@ struct StreamKey {
 class Stream {
  public:
   using result_type = std::uint32_t;
+  using Block = r123::Philox4x32::ctr_type;  // four numbers
   static constexpr result_type min() { return 0; }
   static constexpr result_type max() { return std::numeric_limits<result_type>::max(); }
 
@@ -75,6 +76,21 @@ class Stream {
       : key_{{static_cast<std::uint32_t>(key.seed), static_cast<std::uint32_t>(key.seed >> 32)}},
         ctr_{{subject, key.replication, key.point,
               (year_offset & 0xFFu) << 24 | (std::uint32_t(purpose) & 0x3Fu) << 18}} {}
+
+  Stream() = default;  // (to be assigned)
+  // The same stream with its first block already computed (by first_blocks()).
+  Stream(const StreamKey& key, std::uint32_t subject, std::uint32_t year_offset, Purpose purpose,
+         const Block& first)
+      : Stream(key, subject, year_offset, purpose) {
+    block_ = first;
+    ++ctr_.v[3];
+    used_ = 0;
+  }
+  // The first blocks of the streams (key, subjects[k], year_offset, purpose) for k < n: the
+  // numbers each stream's first draw computes, here for many streams in one loop, which the
+  // processor overlaps (and vectorises where it can) instead of waiting on one block at a time.
+  static void first_blocks(const StreamKey& key, const std::uint32_t* subjects, std::size_t n,
+                           std::uint32_t year_offset, Purpose purpose, Block* out);
 
   // Uniform integer in [0, 2^32): the URNG interface, so Boost.Random distributions can use it.
   result_type operator()() {

@@ -171,8 +171,8 @@ class World {
   void relocate(std::size_t i, int r, double share, Stream& s, YearCounters& c);
   void exit_firm(std::size_t i, ExitCause cause, YearCounters& c);
   void learn_firm(std::size_t i, const std::uint16_t* neighbour_view);
-  double account_firm(std::size_t i, YearCounters& c);
-  void change_group(std::size_t i, YearCounters& c);
+  double account_firm(std::size_t i, Stream& s, YearCounters& c);
+  void change_group(std::size_t i, Stream& s, YearCounters& c);
   void account(bool groups);  // account_and_exit(), and change_groups() in the same pass
   void account_and_change_groups() { account(true); }
   // Runs body(i, counters) for every alive firm, blocks possibly in parallel; adds the counts.
@@ -183,6 +183,53 @@ class World {
     exec_.for_blocks(n(), kGrain, [&](std::size_t b, std::size_t lo, std::size_t hi) {
       for (std::size_t i = lo; i < hi; ++i)
         if (f_.alive[i]) body(i, counts[b]);
+    });
+    for (const auto& c : counts) counters_.add(c);
+  }
+  // Runs body(i, streams) for the firms slots[0..m), with their streams of `purposes` for this
+  // year (streams[p] for purposes[p]). The streams' first blocks are computed a chunk of firms
+  // at a time (Stream::first_blocks): the same numbers as stream(i, purpose), without waiting on
+  // each firm's Philox block in turn.
+  template <std::size_t P, class Body>
+  void streams_for(const std::uint32_t* slots, std::size_t m,
+                   const std::array<Purpose, P>& purposes, Body&& body) {
+    constexpr std::size_t kChunk = 64;
+    std::array<std::uint32_t, kChunk> id;
+    std::array<std::array<Stream::Block, kChunk>, P> first;
+    const auto year = static_cast<std::uint32_t>(env_.year - params_.start_year);
+    for (std::size_t k0 = 0; k0 < m; k0 += kChunk) {
+      const std::size_t c = std::min(kChunk, m - k0);
+      for (std::size_t k = 0; k < c; ++k) id[k] = f_.id[slots[k0 + k]];
+      for (std::size_t p = 0; p < P; ++p)
+        Stream::first_blocks(key_, id.data(), c, year, purposes[p], first[p].data());
+      for (std::size_t k = 0; k < c; ++k) {
+        std::array<Stream, P> s;
+        for (std::size_t p = 0; p < P; ++p)
+          s[p] = Stream(key_, id[k], year, purposes[p], first[p][k]);
+        body(std::size_t(slots[k0 + k]), s);
+      }
+    }
+  }
+  // The same for the alive firms in [lo, hi).
+  template <std::size_t P, class Body>
+  void streams_for(std::size_t lo, std::size_t hi, const std::array<Purpose, P>& purposes,
+                   Body&& body) {
+    std::array<std::uint32_t, 256> slots;
+    for (std::size_t i = lo; i < hi;) {
+      std::size_t m = 0;
+      for (; i < hi && m < slots.size(); ++i)
+        if (f_.alive[i]) slots[m++] = std::uint32_t(i);
+      streams_for(slots.data(), m, purposes, body);
+    }
+  }
+  // for_alive_firms() with each firm's stream of `purpose`: body(i, stream, counters).
+  template <class Body>
+  void for_alive_firms(Purpose purpose, Body&& body) {
+    const std::size_t blocks = (n() + kGrain - 1) / kGrain;
+    std::vector<YearCounters> counts(blocks);
+    exec_.for_blocks(n(), kGrain, [&](std::size_t b, std::size_t lo, std::size_t hi) {
+      streams_for(lo, hi, std::array{purpose},
+                  [&](std::size_t i, std::array<Stream, 1>& s) { body(i, s[0], counts[b]); });
     });
     for (const auto& c : counts) counters_.add(c);
   }
@@ -198,7 +245,7 @@ class World {
   Networks net_;
   Environment env_;
   YearCounters counters_;
-  std::vector<std::vector<std::int32_t>> tiers_;  // alive firms by tier, production order
+  std::vector<std::vector<std::uint32_t>> tiers_;  // alive firms by tier, production order
   std::vector<std::vector<Candidate>> block_candidates_;
   std::vector<Candidate> decision_log_;
   HugePageArray<std::uint16_t> neighbour_view_;  // learn(): what neighbours see (learning.cpp)
