@@ -1093,6 +1093,24 @@ TEST(SubmodelRandom, StreamsArePureFunctionsOfTheirKey) {
   EXPECT_NEAR(var, 1.0, 4.0 * std::sqrt(2.0 / (n - 1)));
 }
 
+// Streams started from blocks computed together give exactly the numbers of plain streams,
+// through the first block and beyond it.
+TEST(SubmodelRandom, FirstBlocksComputedTogetherGiveThePlainStreamsNumbers) {
+  std::vector<std::uint32_t> subjects(100);
+  for (std::uint32_t k = 0; k < subjects.size(); ++k) subjects[k] = 7919u * k + 3u;
+  std::vector<Stream::Block> first(subjects.size());
+  Stream::first_blocks(kKey, subjects.data(), subjects.size(), 5, Purpose::production,
+                       first.data());
+  for (std::size_t k = 0; k < subjects.size(); ++k) {
+    Stream plain(kKey, subjects[k], 5, Purpose::production);
+    Stream batched(kKey, subjects[k], 5, Purpose::production, first[k]);
+    for (int d = 0; d < 10; ++d) ASSERT_EQ(plain(), batched()) << "subject " << k << " draw " << d;
+    EXPECT_EQ(plain.normal(), batched.normal());
+  }
+  Stream other(kKey, subjects[1], 5, Purpose::accounting);  // another purpose differs
+  EXPECT_NE(other(), Stream(kKey, subjects[1], 5, Purpose::production, first[1])());
+}
+
 TEST(SubmodelRandom, SameKeyGivesTheSameWorld) {
   // Two worlds with the same key give bit-identical states; a different replication does not.
   Params p = small_params(500);
