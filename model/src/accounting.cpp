@@ -94,13 +94,9 @@ void World::change_groups() {
 
 void World::enter_firms() {
   const auto& P = params_;
+  const auto by_industry = alive_by(kIndustries, [&](std::size_t i) { return f_.industry[i]; });
   std::size_t alive = 0;
-  std::array<std::vector<std::int32_t>, kIndustries> by_industry;
-  for (std::size_t i = 0; i < n(); ++i)
-    if (f_.alive[i]) {
-      ++alive;
-      by_industry[f_.industry[i]].push_back(std::int32_t(i));
-    }
+  for (const auto& firms : by_industry) alive += firms.size();
   std::vector<std::int32_t> tier1;
   for (auto t : net_.tier1)
     if (f_.alive[t]) tier1.push_back(t);
@@ -113,31 +109,44 @@ void World::enter_firms() {
   // a quarter above the firms in business, and a run reallocates a few times.
   if (first + entrants > f_.capacity()) f_.reserve((first + entrants) * 9 / 8);
   f_.resize(first + entrants);
-  // Entrants are drawn independently (in parallel); attaching them to customers and peers is
-  // serial, in id order.
+  // Entrants are drawn, and pick their customer and peers, independently (in parallel, each
+  // from its own streams); only adding their orders to their customers' purchases is serial, in
+  // id order.
+  const std::size_t degree = std::size_t(std::max(0, P.network.peer_degree));
+  const std::size_t first_edge = net_.peer_edges.size();
+  net_.peer_edges.resize(first_edge + entrants * degree, {kNoFirm, kNoFirm});
   exec_.for_blocks(entrants, kGrain, [&](std::size_t, std::size_t lo, std::size_t hi) {
-    for (std::size_t i = first + lo; i < first + hi; ++i) add_firm(i, true);
+    for (std::size_t i = first + lo; i < first + hi; ++i) {
+      add_firm(i, true);
+      Stream sa = stream(i, Purpose::entry_attach);
+      const double u_attach = sa.uniform();
+      if (P.industries[f_.industry[i]].supplier && !tier1.empty() &&
+          u_attach < P.network.entrant_tier2_prob) {
+        const auto c = tier1[sa.below(std::uint32_t(tier1.size()))];
+        const double share = beta_mean(sa, P.network.share_mean, P.network.share_concentration);
+        f_.customer0[i] = c;
+        f_.tier[i] = kTier2;
+        f_.B0[i] = share * f_.Y[i];
+        f_.Ymkt[i] = f_.Y[i] - f_.B0[i];
+      }
+      f_.Y_keiretsu[i] = f_.B0[i];
+      const auto& peers = by_industry[f_.industry[i]];
+      if (peers.empty()) continue;
+      Stream sp = stream(i, Purpose::entry_peers);
+      for (std::size_t d = 0; d < degree; ++d)
+        net_.peer_edges[first_edge + (i - first) * degree + d] = {
+            std::int32_t(i), std::int32_t(peers[sp.below(std::uint32_t(peers.size()))])};
+    }
   });
-  for (std::size_t i = first; i < first + entrants; ++i) {
-    Stream sa = stream(i, Purpose::entry_attach);
-    const double u_attach = sa.uniform();
-    if (P.industries[f_.industry[i]].supplier && !tier1.empty() &&
-        u_attach < P.network.entrant_tier2_prob) {
-      const auto c = tier1[sa.below(std::uint32_t(tier1.size()))];
-      const double share = beta_mean(sa, P.network.share_mean, P.network.share_concentration);
-      f_.customer0[i] = c;
-      f_.tier[i] = kTier2;
-      f_.B0[i] = share * f_.Y[i];
-      f_.Ymkt[i] = f_.Y[i] - f_.B0[i];
+  net_.peer_edges.erase(  // the slots of entrants with no possible peer
+      std::remove_if(net_.peer_edges.begin() + std::ptrdiff_t(first_edge), net_.peer_edges.end(),
+                     [](const auto& e) { return e.first == kNoFirm; }),
+      net_.peer_edges.end());
+  for (std::size_t i = first; i < first + entrants; ++i)
+    if (const auto c = f_.customer0[i]; c != kNoFirm) {
       f_.purchases[c] += f_.B0[i];  // part of the customer's purchases from the start
       ++f_.n_suppliers[c];
     }
-    f_.Y_keiretsu[i] = f_.B0[i];
-    const auto& peers = by_industry[f_.industry[i]];
-    Stream sp = stream(i, Purpose::entry_peers);
-    for (int d = 0; d < P.network.peer_degree && !peers.empty(); ++d)
-      net_.peer_edges.emplace_back(std::int32_t(i), peers[sp.below(std::uint32_t(peers.size()))]);
-  }
   counters_.entries += double(entrants);
   if (entrants > 0) net_.extend_peers(n());
 }

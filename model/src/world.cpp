@@ -1,6 +1,7 @@
 // The yearly schedule (spec section 3) and the environment (spec 5.1).
 #include "smesim/model/world.hpp"
 
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 
@@ -36,9 +37,8 @@ void World::compact() {
   // industry's range and the records it reads stay together.
   std::vector<std::uint32_t> order;
   order.reserve(n());
-  for (int k = 0; k < kIndustries; ++k)
-    for (std::size_t i = 0; i < n(); ++i)
-      if (f_.alive[i] && f_.industry[i] == k) order.push_back(std::uint32_t(i));
+  for (const auto& firms : alive_by(kIndustries, [&](std::size_t i) { return f_.industry[i]; }))
+    order.insert(order.end(), firms.begin(), firms.end());
   std::vector<std::int32_t> to(n(), kNoFirm);
   for (std::size_t k = 0; k < order.size(); ++k) to[order[k]] = std::int32_t(k);
   f_.select(order, [&](std::size_t m, const std::function<void(std::size_t)>& task) {
@@ -54,21 +54,25 @@ void World::compact() {
   remap(net_.tier1);
   // A customer that has exited orders nothing (production sets its orders to zero the year after
   // the exit, exactly as here) and is shown as none.
-  for (std::size_t i = 0; i < n(); ++i)
-    for (int slot = 0; slot < 2; ++slot) {
-      std::int32_t& c = slot ? f_.customer1[i] : f_.customer0[i];
-      if (c == kNoFirm) continue;
-      c = to[std::size_t(c)];
-      if (c == kNoFirm) (slot ? f_.B1[i] : f_.B0[i]) = 0.0;
-    }
-  // Links to exited firms carry nothing (their information and activity are zero): dropped.
-  std::erase_if(net_.peer_edges, [&](const auto& e) {
-    return to[std::size_t(e.first)] == kNoFirm || to[std::size_t(e.second)] == kNoFirm;
+  exec_.for_blocks(n(), kGrain, [&](std::size_t, std::size_t lo, std::size_t hi) {
+    for (std::size_t i = lo; i < hi; ++i)
+      for (int slot = 0; slot < 2; ++slot) {
+        std::int32_t& c = slot ? f_.customer1[i] : f_.customer0[i];
+        if (c == kNoFirm) continue;
+        c = to[std::size_t(c)];
+        if (c == kNoFirm) (slot ? f_.B1[i] : f_.B0[i]) = 0.0;
+      }
   });
-  for (auto& [u, v] : net_.peer_edges) {
-    u = to[std::size_t(u)];
-    v = to[std::size_t(v)];
-  }
+  // Links to exited firms carry nothing (their information and activity are zero): dropped.
+  auto& edges = net_.peer_edges;
+  exec_.for_blocks(edges.size(), kGrain, [&](std::size_t, std::size_t lo, std::size_t hi) {
+    for (std::size_t k = lo; k < hi; ++k) {
+      auto& [u, v] = edges[k];
+      u = to[std::size_t(u)];
+      v = to[std::size_t(v)];
+    }
+  });
+  std::erase_if(edges, [](const auto& e) { return e.first == kNoFirm || e.second == kNoFirm; });
   net_.rebuild_peers(n());
   by_industry_.clear();  // firm slots by industry, rebuilt by learn()
 }
@@ -84,8 +88,7 @@ void World::begin_year() {
   // Exited firms keep their slots until they are an eighth of all slots (after a year's
   // observation has seen them exit): then they are dropped, so that the state and the per-firm
   // loops stay dense as the population turns over (docs/performance.md).
-  std::size_t dead = 0;
-  for (std::size_t i = 0; i < n(); ++i) dead += !f_.alive[i];
+  std::size_t dead = std::size_t(std::count(f_.alive.begin(), f_.alive.end(), 0));
   if (8 * dead >= n() && dead > 0) compact();
   exec_.for_blocks(n(), kGrain, [&](std::size_t, std::size_t lo, std::size_t hi) {
     for (std::size_t i = lo; i < hi; ++i) {
@@ -98,9 +101,7 @@ void World::begin_year() {
       f_.relocation_cut[i] = 1.0;
     }
   });
-  tiers_.assign(4, {});
-  for (std::size_t i = 0; i < n(); ++i)
-    if (f_.alive[i]) tiers_[f_.tier[i]].push_back(std::uint32_t(i));
+  tiers_ = alive_by(4, [&](std::size_t i) { return f_.tier[i]; });
 }
 
 void World::update_environment() {

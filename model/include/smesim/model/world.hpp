@@ -222,6 +222,26 @@ class World {
       streams_for(slots.data(), m, purposes, body);
     }
   }
+  // The alive firms grouped by key(i) in [0, groups), each group in slot order: per-block lists
+  // joined in block order (the same for any number of threads).
+  template <class Key>
+  std::vector<std::vector<std::uint32_t>> alive_by(std::size_t groups, Key key) {
+    const std::size_t blocks = (n() + kGrain - 1) / kGrain;
+    std::vector<std::vector<std::vector<std::uint32_t>>> parts(
+        blocks, std::vector<std::vector<std::uint32_t>>(groups));
+    exec_.for_blocks(n(), kGrain, [&](std::size_t b, std::size_t lo, std::size_t hi) {
+      for (std::size_t i = lo; i < hi; ++i)
+        if (f_.alive[i]) parts[b][std::size_t(key(i))].push_back(std::uint32_t(i));
+    });
+    std::vector<std::vector<std::uint32_t>> out(groups);
+    for (std::size_t g = 0; g < groups; ++g) {
+      std::size_t m = 0;
+      for (const auto& part : parts) m += part[g].size();
+      out[g].reserve(m);
+      for (const auto& part : parts) out[g].insert(out[g].end(), part[g].begin(), part[g].end());
+    }
+    return out;
+  }
   // for_alive_firms() with each firm's stream of `purpose`: body(i, stream, counters).
   template <class Body>
   void for_alive_firms(Purpose purpose, Body&& body) {
