@@ -1,5 +1,6 @@
 #include "smesim/model/firms.hpp"
 
+#include <algorithm>
 #include <type_traits>
 
 namespace smesim::model {
@@ -31,20 +32,22 @@ void Firms::permute(const std::vector<std::uint32_t>& order) {
   });
 }
 
-void Firms::select(const std::vector<std::uint32_t>& order, const Tasks& run) {
-  std::vector<std::function<void()>> tasks;
+void Firms::select(const std::vector<std::uint32_t>& order, std::vector<unsigned char>& scratch,
+                   const Blocks& blocks) {
   for_each_array([&](auto& v, auto, bool regional) {
-    tasks.emplace_back([&v, &order, regional] {
-      const std::size_t width = regional ? kRegions : 1;
-      std::remove_reference_t<decltype(v)> out;
-      out.reserve(v.capacity());  // the room reserved for entry stays
-      out.resize(order.size() * width);
-      for (std::size_t k = 0; k < order.size(); ++k)
-        for (std::size_t r = 0; r < width; ++r) out[k * width + r] = v[order[k] * width + r];
-      v.swap(out);
+    using T = typename std::remove_reference_t<decltype(v)>::value_type;
+    // Gathered from a copy into the array's own memory: no fresh pages, and the capacity
+    // reserved for entry stays.
+    const std::size_t width = regional ? kRegions : 1;
+    scratch.resize(std::max(scratch.size(), v.size() * sizeof(T)));
+    T* copy = reinterpret_cast<T*>(scratch.data());
+    std::copy(v.begin(), v.end(), copy);
+    blocks(order.size(), [&](std::size_t lo, std::size_t hi) {
+      for (std::size_t k = lo; k < hi; ++k)
+        for (std::size_t r = 0; r < width; ++r) v[k * width + r] = copy[order[k] * width + r];
     });
+    v.resize(order.size() * width);
   });
-  run(tasks.size(), [&](std::size_t t) { tasks[t](); });
 }
 
 std::size_t Firms::memory_bytes() const {

@@ -52,7 +52,7 @@ void World::learn() {
   // and the records of the firm kAhead places on are fetched ahead. Sums of the records are
   // integer sums (exact in any order), and each firm writes only its own state, so the order
   // does not change any result.
-  constexpr std::size_t kAhead = 8;
+  constexpr std::size_t kAhead = 4;
   neighbour_view_.resize(n() * kStride);
   std::uint16_t* view = neighbour_view_.data();
   exec_.for_blocks(n(), kGrain, [&](std::size_t, std::size_t lo, std::size_t hi) {

@@ -41,11 +41,12 @@ void World::compact() {
     order.insert(order.end(), firms.begin(), firms.end());
   std::vector<std::int32_t> to(n(), kNoFirm);
   for (std::size_t k = 0; k < order.size(); ++k) to[order[k]] = std::int32_t(k);
-  f_.select(order, [&](std::size_t m, const std::function<void(std::size_t)>& task) {
-    exec_.for_blocks(m, 1, [&](std::size_t, std::size_t lo, std::size_t hi) {
-      for (std::size_t t = lo; t < hi; ++t) task(t);
-    });
-  });
+  std::vector<unsigned char> scratch;  // one array's copy at a time, reused across arrays
+  f_.select(order, scratch,
+            [&](std::size_t m, const std::function<void(std::size_t, std::size_t)>& body) {
+              exec_.for_blocks(m, kGrain,
+                               [&](std::size_t, std::size_t lo, std::size_t hi) { body(lo, hi); });
+            });
   auto remap = [&](std::vector<std::int32_t>& ids) {  // drops exited firms, renumbers the rest
     std::erase_if(ids, [&](std::int32_t i) { return to[std::size_t(i)] == kNoFirm; });
     for (auto& i : ids) i = to[std::size_t(i)];

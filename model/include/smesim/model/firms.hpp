@@ -63,10 +63,12 @@ struct Firms {
   void permute(const std::vector<std::uint32_t>& order);
   // Keeps the firms order[0], order[1], ... in that order (firm order[k] moves to position k;
   // the others are dropped). Ids and capacity are kept; indices held elsewhere (customers,
-  // networks) are the caller's to remap. `run(m, task)` calls task(0..m-1), in any order or in
-  // parallel (one task per array).
-  using Tasks = std::function<void(std::size_t m, const std::function<void(std::size_t)>& task)>;
-  void select(const std::vector<std::uint32_t>& order, const Tasks& run);
+  // networks) are the caller's to remap. `scratch` holds a copy of one array at a time;
+  // `blocks(m, body)` calls body(lo, hi) over [0, m), possibly in parallel.
+  using Blocks =
+      std::function<void(std::size_t m, const std::function<void(std::size_t, std::size_t)>& body)>;
+  void select(const std::vector<std::uint32_t>& order, std::vector<unsigned char>& scratch,
+              const Blocks& blocks);
   std::size_t capacity() const { return alive.capacity(); }
   std::size_t memory_bytes() const;  // heap bytes held by the state arrays
   // Calls f(array, value of a new firm, per_region) for every state array.
