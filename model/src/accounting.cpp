@@ -3,7 +3,7 @@
 #include <algorithm>
 #include <cmath>
 
-#include "draws.hpp"
+#include "smesim/model/draws.hpp"
 #include "smesim/model/world.hpp"
 
 namespace smesim::model {

@@ -5,7 +5,7 @@
 #include <numeric>
 #include <stdexcept>
 
-#include "draws.hpp"
+#include "smesim/model/draws.hpp"
 #include "smesim/model/world.hpp"
 
 namespace smesim::model {

@@ -9,7 +9,7 @@
 #include <sys/mman.h>
 #endif
 
-#include "draws.hpp"
+#include "smesim/model/draws.hpp"
 #include "smesim/model/world.hpp"
 
 namespace smesim::model {

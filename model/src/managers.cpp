@@ -1,7 +1,7 @@
 // Managers: ageing, retirement, succession and closure (spec 5.9; CE16 on the succession problem).
 #include <algorithm>
 
-#include "draws.hpp"
+#include "smesim/model/draws.hpp"
 #include "smesim/model/world.hpp"
 
 namespace smesim::model {

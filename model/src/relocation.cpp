@@ -2,7 +2,7 @@
 // their tier-1 suppliers to follow (CE16 4.1.1).
 #include <cmath>
 
-#include "draws.hpp"
+#include "smesim/model/draws.hpp"
 #include "smesim/model/world.hpp"
 
 namespace smesim::model {
