@@ -597,7 +597,7 @@ TEST(SubmodelManagers, FailedSuccessionClosesTheFirm) {
   }
   EXPECT_GT(replaced, 0u);  // the successors are new managers, not the aged predecessors
   double youngest = 100.0;
-  for (std::size_t i : les) youngest = std::min(youngest, f.age[i]);
+  for (std::size_t i : les) youngest = std::min(youngest, double(f.age[i]));
   EXPECT_LT(youngest, 40.0);
 }
 
@@ -607,7 +607,7 @@ TEST(SubmodelManagers, NoRetirementOnlyAgesTheManager) {
   p.managers.retirement_scale = 1e-6;  // hazard sigmoid(-huge) = 0
   p.managers.successor_prob_sme = 0.0;
   World w(p, kKey);
-  const std::vector<double> age = w.firms().age;
+  const std::vector<float> age = w.firms().age;
   const std::vector<float> rho = w.firms().rho;
   w.begin_year();
   w.update_environment();

@@ -50,10 +50,11 @@ World::World(const Params& params, StreamKey key, Executor exec)
 void World::draw_manager(std::size_t i, Stream& s, double age_min, double age_max) {
   const auto& M = params_.managers;
   f_.rho[i] = beta(s, M.rho_a, M.rho_b);
-  f_.experience[i] = s.bernoulli(M.experience_prob) ? 1.0 + poisson(s, M.experience_poisson) : 0.0;
+  f_.experience[i] =
+      s.bernoulli(M.experience_prob) ? float(1 + poisson(s, M.experience_poisson)) : 0.0f;
   f_.ell[i] = beta(s, M.ell_a, M.ell_b);
   f_.proactivity[i] = beta(s, M.pi_a, M.pi_b);
-  f_.age[i] = std::floor(uniform_between(s, age_min, age_max + 1.0));
+  f_.age[i] = float(std::floor(uniform_between(s, age_min, age_max + 1.0)));
   f_.experience_region[i] = -1;
   if (f_.experience[i] > 0) {
     // Experience was gained where foreign demand is, and dictates where the firm looks
@@ -79,7 +80,7 @@ void World::add_firm(std::size_t i, bool entrant) {
   f_.industry[i] = std::uint8_t(k);
   f_.alive[i] = 1;
   f_.tier[i] = kTierIndependent;
-  f_.entry_year[i] = entrant ? env_.year : P.start_year;
+  f_.entry_year[i] = std::int16_t(entrant ? env_.year : P.start_year);
   f_.L[i] = truncated_pareto(s, P.firms.L_min, L_hi, ind.alpha_size);
   // Entrants start from today's technology: the productivity drift incumbents have had since the
   // start year (docs/model.md).

@@ -35,7 +35,7 @@ void World::update_managers() {
     if (family) {
       f_.proactivity[i] = pi;
       if (e > 0 && f_.experience[i] == 0) f_.experience_region[i] = region;
-      f_.experience[i] = std::max(f_.experience[i], 0.5 * e);
+      f_.experience[i] = float(std::max(double(f_.experience[i]), 0.5 * e));  // exact
     }
   });
 }

@@ -145,7 +145,7 @@ std::size_t World::memory_bytes() const {
 void World::exit_firm(std::size_t i, ExitCause cause, YearCounters& c) {
   f_.alive[i] = 0;
   f_.exit_cause[i] = std::uint8_t(cause);
-  f_.exit_year[i] = env_.year;
+  f_.exit_year[i] = std::int16_t(env_.year);
   c.exits[std::size_t(cause)] += 1;
 }
 

@@ -22,9 +22,9 @@ struct Firms {
   // Identity and structure.
   std::vector<std::uint32_t> id;  // the firm's number for the whole run (new firms: next_id)
   std::vector<std::uint8_t> industry, alive, tier, D_parent, exit_cause;
-  std::vector<std::int32_t> entry_year, exit_year;
-  std::vector<std::int32_t> customer0, customer1;  // keiretsu customers (main, second) or kNoFirm
-  std::vector<double> B0, B1;                      // orders from customer0/1 this year (B[c])
+  std::vector<std::int16_t> entry_year, exit_year;  // calendar years (exit: -1 while in business)
+  std::vector<std::int32_t> customer0, customer1;   // keiretsu customers (main, second) or kNoFirm
+  std::vector<double> B0, B1;                       // orders from customer0/1 this year (B[c])
   std::vector<double> purchases;          // P_c: purchases from keiretsu suppliers, last year
   std::vector<std::int32_t> n_suppliers;  // alive keiretsu suppliers (psi = 0 when none)
 
@@ -44,8 +44,9 @@ struct Firms {
   std::vector<std::uint8_t> years_in, mode;
 
   // Manager (spec 2.4).
-  std::vector<float> rho, ell, proactivity;
-  std::vector<double> experience, age;
+  // Experience (years abroad, halved for a family successor) and age (whole years) are exact in
+  // single precision.
+  std::vector<float> rho, ell, proactivity, experience, age;
   std::vector<std::int8_t> experience_region;  // -1 when none
 
   // Flags.
@@ -103,19 +104,16 @@ struct Firms {
     for (auto* v : {&s.industry, &s.alive, &s.tier, &s.D_parent, &s.exit_cause, &s.relocated_mask,
                     &s.first_active, &s.ever_international, &s.trained})
       f(*v, 0, false);
-    for (auto* v : {&s.entry_year, &s.n_suppliers}) f(*v, 0, false);
-    f(s.exit_year, -1, false);
+    f(s.entry_year, std::int16_t(0), false);
+    f(s.n_suppliers, 0, false);
+    f(s.exit_year, std::int16_t(-1), false);
     for (auto* v : {&s.customer0, &s.customer1}) f(*v, kNoFirm, false);
-    for (auto* v : {&s.B0,         &s.B1,         &s.purchases,
-                    &s.L,          &s.a,          &s.a_start,
-                    &s.da,         &s.Y,          &s.Y1,
-                    &s.Y2,         &s.Y3,         &s.Y_entry,
-                    &s.Ymkt,       &s.RD,         &s.W,
-                    &s.K_dom,      &s.Y_keiretsu, &s.Y_parts,
-                    &s.Y_back,     &s.Y_exports,  &s.overseas_size,
-                    &s.experience, &s.age})
+    for (auto* v :
+         {&s.B0, &s.B1,    &s.purchases,  &s.L,       &s.a,       &s.a_start,   &s.da,
+          &s.Y,  &s.Y1,    &s.Y2,         &s.Y3,      &s.Y_entry, &s.Ymkt,      &s.RD,
+          &s.W,  &s.K_dom, &s.Y_keiretsu, &s.Y_parts, &s.Y_back,  &s.Y_exports, &s.overseas_size})
       f(*v, 0.0, false);
-    for (auto* v : {&s.rho, &s.ell, &s.proactivity}) f(*v, 0.0f, false);
+    for (auto* v : {&s.rho, &s.ell, &s.proactivity, &s.experience, &s.age}) f(*v, 0.0f, false);
     f(s.relocation_cut, 1.0, false);
     f(s.experience_region, -1, false);
     for (auto* v : {&s.X, &s.So, &s.K_abroad}) f(*v, 0.0, true);
