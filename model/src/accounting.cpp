@@ -32,7 +32,7 @@ double World::account_firm(std::size_t i, Stream& s, YearCounters& c) {
     f_.K_dom[i] *= adjust;  // domestic capacity moves with employment
     if (f_.RD[i] > 0.0) f_.RD[i] *= std::exp(A.xi_rd * log_growth + A.sigma_rd * z_rd);
   }
-  const double log_rd = std::log1p(f_.RD[i]);
+  const double log_rd = f_.RD[i] > 0.0 ? std::log1p(f_.RD[i]) : 0.0;  // (4 SMEs in 10 do no R&D)
   f_.a[i] += A.innovation * (log_rd - mean_log_rd_) + A.drift + A.drift_sd * z_a;
   f_.da[i] = f_.a[i] - f_.a_start[i];
   if (f_.W[i] < A.insolvency * f_.Y[i])
