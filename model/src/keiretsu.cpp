@@ -3,22 +3,31 @@
 #include <algorithm>
 #include <boost/graph/adjacency_list.hpp>
 #include <boost/graph/topological_sort.hpp>
+#include <boost/range/adaptor/transformed.hpp>
+#include <boost/range/iterator_range.hpp>
+#include <boost/range/join.hpp>
 #include <iterator>
 #include <stdexcept>
 
 namespace smesim::model {
 
 namespace {
+// The graph of edges[first, end) in both directions, read straight from the edge list (each edge
+// forwards, then each backwards; no copy). The order of a firm's peers is not used: every
+// reader sums integers over them.
 PeerGraph both_directions(const std::vector<std::pair<std::int32_t, std::int32_t>>& edges,
                           std::size_t first, std::size_t n_firms) {
-  std::vector<std::pair<std::uint32_t, std::uint32_t>> both;
-  both.reserve(2 * (edges.size() - first));
-  for (std::size_t k = first; k < edges.size(); ++k) {
-    const auto [u, v] = edges[k];
-    both.emplace_back(u, v);
-    both.emplace_back(v, u);
-  }
-  return PeerGraph(boost::edges_are_unsorted_multi_pass, both.begin(), both.end(), n_firms);
+  using Edge = std::pair<std::uint32_t, std::uint32_t>;
+  const auto part = boost::make_iterator_range(edges.begin() + std::ptrdiff_t(first), edges.end());
+  const auto forwards = part | boost::adaptors::transformed([](const auto& e) {
+                          return Edge(std::uint32_t(e.first), std::uint32_t(e.second));
+                        });
+  const auto backwards = part | boost::adaptors::transformed([](const auto& e) {
+                           return Edge(std::uint32_t(e.second), std::uint32_t(e.first));
+                         });
+  const auto both = boost::range::join(forwards, backwards);
+  return PeerGraph(boost::edges_are_unsorted_multi_pass, boost::begin(both), boost::end(both),
+                   n_firms);
 }
 }  // namespace
 
