@@ -116,6 +116,7 @@ void whole_run_of(benchmark::State& state, int population, int threads) {
     // world holds (plus the networks and per-step buffers).
     state.counters["bytes_per_firm"] = double(peak_state) / most_alive;
     state.counters["world_bytes_per_firm"] = double(peak_world) / most_alive;
+    state.counters["firms_peak"] = most_alive;  // firms in business at the population's peak
     // Seconds in each line of the yearly step (World::step_seconds), e.g. s_learning.
     const auto names = World::step_names();
     for (std::size_t k = 0; k < names.size(); ++k)
