@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Runs the benchmark suite (docs/performance.md): installs what is missing and builds build/ in
 # Release with the benchmarks (scripts/setup.sh), then runs build/smesim_bench and writes the
-# results to bench.json (Google Benchmark's JSON). Takes about 15 minutes on 2 cores.
+# results to bench.json (Google Benchmark's JSON). Takes about 5 minutes on 2 cores.
 # Usage: scripts/bench.sh [Google Benchmark arguments], e.g.
 #   scripts/bench.sh --benchmark_filter='national_run|fe_1m'
 set -euo pipefail
