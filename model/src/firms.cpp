@@ -22,16 +22,6 @@ void Firms::reserve(std::size_t n) {
   for_each_array([n](auto& v, auto, bool regional) { v.reserve(regional ? n * kRegions : n); });
 }
 
-void Firms::permute(const std::vector<std::uint32_t>& order) {
-  for_each_array([&](auto& v, auto, bool regional) {
-    const std::size_t width = regional ? kRegions : 1;
-    std::remove_reference_t<decltype(v)> out(v.size());
-    for (std::size_t k = 0; k < order.size(); ++k)
-      for (std::size_t r = 0; r < width; ++r) out[k * width + r] = v[order[k] * width + r];
-    v.swap(out);
-  });
-}
-
 void Firms::select(const std::vector<std::uint32_t>& order, std::vector<unsigned char>& scratch,
                    const Blocks& blocks) {
   for_each_array([&](auto& v, auto, bool regional) {

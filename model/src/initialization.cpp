@@ -138,7 +138,7 @@ void World::initialize() {
     if (f_.industry[x] != f_.industry[y]) return f_.industry[x] < f_.industry[y];
     return f_.L[x] != f_.L[y] ? f_.L[x] < f_.L[y] : x < y;
   });
-  f_.permute(order);
+  select_firms(order);
   for (std::size_t k = 0; k < N; ++k) f_.id[k] = std::uint32_t(k);  // a firm's number is its place
 
   // Initial international activity: about 1% of SMEs export and 20% of LEs own affiliates in the

@@ -31,6 +31,15 @@ void World::step() {
   ++next_year_;  // 10: the caller observes (aggregates(), append_panel())
 }
 
+void World::select_firms(const std::vector<std::uint32_t>& order) {
+  std::vector<unsigned char> scratch;  // one array's copy at a time, reused across arrays
+  f_.select(order, scratch,
+            [&](std::size_t m, const std::function<void(std::size_t, std::size_t)>& body) {
+              exec_.for_blocks(m, kGrain,
+                               [&](std::size_t, std::size_t lo, std::size_t hi) { body(lo, hi); });
+            });
+}
+
 void World::compact() {
   // The firms in business, industry by industry (in their order within each): the learning
   // step visits firms by industry and reads its peers' records, so entrants join their
@@ -41,12 +50,7 @@ void World::compact() {
     order.insert(order.end(), firms.begin(), firms.end());
   std::vector<std::int32_t> to(n(), kNoFirm);
   for (std::size_t k = 0; k < order.size(); ++k) to[order[k]] = std::int32_t(k);
-  std::vector<unsigned char> scratch;  // one array's copy at a time, reused across arrays
-  f_.select(order, scratch,
-            [&](std::size_t m, const std::function<void(std::size_t, std::size_t)>& body) {
-              exec_.for_blocks(m, kGrain,
-                               [&](std::size_t, std::size_t lo, std::size_t hi) { body(lo, hi); });
-            });
+  select_firms(order);
   auto remap = [&](std::vector<std::int32_t>& ids) {  // drops exited firms, renumbers the rest
     std::erase_if(ids, [&](std::int32_t i) { return to[std::size_t(i)] == kNoFirm; });
     for (auto& i : ids) i = to[std::size_t(i)];

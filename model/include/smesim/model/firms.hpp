@@ -59,9 +59,6 @@ struct Firms {
   std::size_t size() const { return alive.size(); }
   void resize(std::size_t n);   // new firms get default values and the next ids
   void reserve(std::size_t n);  // room for n firms, so that growing to n does not reallocate
-  // Relabels the firms: firm k becomes the former firm order[k] (order is a permutation). Only
-  // for firms not yet linked to others (customer and peer ids are not remapped).
-  void permute(const std::vector<std::uint32_t>& order);
   // Keeps the firms order[0], order[1], ... in that order (firm order[k] moves to position k;
   // the others are dropped). Ids and capacity are kept; indices held elsewhere (customers,
   // networks) are the caller's to remap. `scratch` holds a copy of one array at a time;

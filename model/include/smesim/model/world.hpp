@@ -119,7 +119,7 @@ class World {
   void append_decisions(Table& log) const;
 
   // Wall time spent in each line of step() so far, in step_names() order (seconds, summed over
-  // the years stepped): where a run's time goes, for the benchmarks and `--timings`.
+  // the years stepped): where a run's time goes (the benchmarks report it).
   const std::vector<double>& step_seconds() const { return step_seconds_; }
   static std::vector<std::string> step_names();
 
@@ -137,8 +137,9 @@ class World {
   void account_and_exit();       // 5.10: accounts, employment, R&D, productivity, exit
   void change_groups();          // 5.10b
   void enter_firms();            // 5.10: entry
-  // Drops the slots of exited firms (begin_year() does when they are an eighth of the slots).
-  // Firms keep their ids and random numbers; positions held anywhere are remapped.
+  // Drops the slots of exited firms and groups the rest by industry (begin_year() does when the
+  // exited are an eighth of the slots). Call it between years. Firms keep their ids and random
+  // numbers; positions held anywhere are remapped.
   void compact();
 
   // Hand-set state for unit tests (kept small on purpose).
@@ -253,6 +254,9 @@ class World {
     });
     for (const auto& c : counts) counters_.add(c);
   }
+  // Firm order[k] moves to slot k (Firms::select, in parallel); positions held elsewhere are the
+  // caller's to remap.
+  void select_firms(const std::vector<std::uint32_t>& order);
   void start_move(std::size_t i, const Candidate& c, double F_effective);
   void add_firm(std::size_t i, bool entrant);
   void draw_manager(std::size_t i, Stream& s, double age_min, double age_max);
