@@ -67,21 +67,14 @@ void World::learn() {
       view[i * kStride + 7] = 0;
     }
   });
-  if (by_industry_.size() != n()) {  // firm slots by industry (a stable counting sort)
-    std::array<std::size_t, kIndustries + 1> start{};
-    for (std::size_t i = 0; i < n(); ++i) ++start[f_.industry[i] + 1u];
-    for (int k = 0; k < kIndustries; ++k) start[k + 1] += start[k];
-    by_industry_.resize(n());
-    for (std::size_t i = 0; i < n(); ++i) by_industry_[start[f_.industry[i]]++] = std::uint32_t(i);
-  }
+  const std::vector<std::uint32_t> order = alive_by_industry();
   auto prefetch = [&](std::size_t j) {
     net_.for_each_peer(j, [&](std::size_t p) { __builtin_prefetch(view + p * kStride); });
   };
-  exec_.for_blocks(n(), kGrain, [&](std::size_t, std::size_t lo, std::size_t hi) {
+  exec_.for_blocks(order.size(), kGrain, [&](std::size_t, std::size_t lo, std::size_t hi) {
     for (std::size_t pos = lo; pos < hi; ++pos) {
-      if (pos + kAhead < hi) prefetch(by_industry_[pos + kAhead]);
-      const std::size_t i = by_industry_[pos];
-      if (f_.alive[i]) learn_firm(i, view);
+      if (pos + kAhead < hi) prefetch(order[pos + kAhead]);
+      learn_firm(order[pos], view);
     }
   });
 }

@@ -44,10 +44,7 @@ void World::compact() {
   // The firms in business, industry by industry (in their order within each): the learning
   // step visits firms by industry and reads its peers' records, so entrants join their
   // industry's range and the records it reads stay together.
-  std::vector<std::uint32_t> order;
-  order.reserve(n());
-  for (const auto& firms : alive_by(kIndustries, [&](std::size_t i) { return f_.industry[i]; }))
-    order.insert(order.end(), firms.begin(), firms.end());
+  const std::vector<std::uint32_t> order = alive_by_industry();
   std::vector<std::int32_t> to(n(), kNoFirm);
   for (std::size_t k = 0; k < order.size(); ++k) to[order[k]] = std::int32_t(k);
   select_firms(order);
@@ -79,7 +76,14 @@ void World::compact() {
   });
   std::erase_if(edges, [](const auto& e) { return e.first == kNoFirm || e.second == kNoFirm; });
   net_.rebuild_peers(n());
-  by_industry_.clear();  // firm slots by industry, rebuilt by learn()
+}
+
+std::vector<std::uint32_t> World::alive_by_industry() {
+  std::vector<std::uint32_t> order;
+  order.reserve(n());
+  for (const auto& firms : alive_by(kIndustries, [&](std::size_t i) { return f_.industry[i]; }))
+    order.insert(order.end(), firms.begin(), firms.end());
+  return order;
 }
 
 std::vector<std::string> World::step_names() {
@@ -139,7 +143,7 @@ std::size_t World::memory_bytes() const {
   };
   std::size_t b = f_.memory_bytes() + bytes(net_.peer_edges) + graph(net_.peers) +
                   graph(net_.recent) + bytes(net_.heads) + bytes(net_.tier1) +
-                  bytes(decision_log_) + bytes(active_mask_) + bytes(by_industry_) +
+                  bytes(decision_log_) + bytes(active_mask_) +
                   neighbour_view_.capacity() * sizeof(std::uint16_t);
   for (const auto& t : tiers_) b += bytes(t);
   for (const auto& c : block_candidates_) b += bytes(c);

@@ -243,6 +243,8 @@ class World {
     }
     return out;
   }
+  // The alive firms, industry by industry, each industry in slot order.
+  std::vector<std::uint32_t> alive_by_industry();
   // for_alive_firms() with each firm's stream of `purpose`: body(i, stream, counters).
   template <class Body>
   void for_alive_firms(Purpose purpose, Body&& body) {
@@ -273,7 +275,6 @@ class World {
   std::vector<std::vector<Candidate>> block_candidates_;
   std::vector<Candidate> decision_log_;
   HugePageArray<std::uint16_t> neighbour_view_;  // learn(): what neighbours see (learning.cpp)
-  std::vector<std::uint32_t> by_industry_;       // learn(): firm slots by industry
   std::vector<std::uint8_t> active_mask_;        // markets each firm is active in, for referrals
   // Closed forms the yearly step evaluates for every firm, tabulated once (the same values as
   // computing them each time): retirement probability by (integer) manager age, and the
