@@ -172,11 +172,9 @@ struct Column {
 // Sorts rows (stably) by the id of the firm slot(row) when slots are not in id order already.
 template <class Slot>
 void World::by_id(std::vector<std::uint32_t>& rows, Slot slot) const {
-  auto id = [&](std::uint32_t k) { return f_.id[slot(k)]; };
-  if (!std::is_sorted(rows.begin(), rows.end(),
-                      [&](std::uint32_t x, std::uint32_t y) { return id(x) < id(y); }))
-    std::stable_sort(rows.begin(), rows.end(),
-                     [&](std::uint32_t x, std::uint32_t y) { return id(x) < id(y); });
+  auto before = [&](std::uint32_t x, std::uint32_t y) { return f_.id[slot(x)] < f_.id[slot(y)]; };
+  if (!std::is_sorted(rows.begin(), rows.end(), before))
+    std::stable_sort(rows.begin(), rows.end(), before);
 }
 
 void World::append_panel(Table& t) const {
@@ -268,8 +266,8 @@ void World::append_decisions(Table& t) const {
   std::vector<std::uint32_t> rows(decision_log_.size());
   std::iota(rows.begin(), rows.end(), 0u);
   by_id(rows, [&](std::uint32_t k) { return std::size_t(decision_log_[k].firm); });
-  for (const std::uint32_t k : rows) {
-    const Candidate& c = decision_log_[k];
+  for (const std::uint32_t row : rows) {
+    const Candidate& c = decision_log_[row];
     const std::int32_t ints[] = {std::int32_t(key_.point),
                                  std::int32_t(key_.replication),
                                  env_.year,
