@@ -176,16 +176,24 @@ class World {
   void change_group(std::size_t i, Stream& s, YearCounters& c);
   void account(bool groups);  // account_and_exit(), and change_groups() in the same pass
   void account_and_change_groups() { account(true); }
-  // Runs body(i, counters) for every alive firm, blocks possibly in parallel; adds the counts.
+  // Runs body(lo, hi, counters) over the blocks of firm slots, possibly in parallel, each block
+  // with its own counters; adds them to the year's in block order.
   template <class Body>
-  void for_alive_firms(Body&& body) {
+  void for_blocks_counted(Body&& body) {
     const std::size_t blocks = (n() + kGrain - 1) / kGrain;
     std::vector<YearCounters> counts(blocks);
     exec_.for_blocks(n(), kGrain, [&](std::size_t b, std::size_t lo, std::size_t hi) {
-      for (std::size_t i = lo; i < hi; ++i)
-        if (f_.alive[i]) body(i, counts[b]);
+      body(lo, hi, counts[b]);
     });
     for (const auto& c : counts) counters_.add(c);
+  }
+  // Runs body(i, counters) for every alive firm, blocks possibly in parallel; adds the counts.
+  template <class Body>
+  void for_alive_firms(Body&& body) {
+    for_blocks_counted([&](std::size_t lo, std::size_t hi, YearCounters& c) {
+      for (std::size_t i = lo; i < hi; ++i)
+        if (f_.alive[i]) body(i, c);
+    });
   }
   // Runs body(i, streams) for the firms slots[0..m), with their streams of `purposes` for this
   // year (streams[p] for purposes[p]). The streams' first blocks are computed a chunk of firms
@@ -248,13 +256,10 @@ class World {
   // for_alive_firms() with each firm's stream of `purpose`: body(i, stream, counters).
   template <class Body>
   void for_alive_firms(Purpose purpose, Body&& body) {
-    const std::size_t blocks = (n() + kGrain - 1) / kGrain;
-    std::vector<YearCounters> counts(blocks);
-    exec_.for_blocks(n(), kGrain, [&](std::size_t b, std::size_t lo, std::size_t hi) {
+    for_blocks_counted([&](std::size_t lo, std::size_t hi, YearCounters& c) {
       streams_for(lo, hi, std::array{purpose},
-                  [&](std::size_t i, std::array<Stream, 1>& s) { body(i, s[0], counts[b]); });
+                  [&](std::size_t i, std::array<Stream, 1>& s) { body(i, s[0], c); });
     });
-    for (const auto& c : counts) counters_.add(c);
   }
   // Firm order[k] moves to slot k (Firms::select, in parallel); positions held elsewhere are the
   // caller's to remap.
