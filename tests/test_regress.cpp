@@ -16,7 +16,7 @@
 
 #include "smesim/analysis/csv.hpp"
 #include "smesim/analysis/paper.hpp"
-#include "smesim/sim/commands.hpp"
+#include "smesim/sim/errors.hpp"
 #include "smesim/sim/output.hpp"
 
 namespace fs = std::filesystem;

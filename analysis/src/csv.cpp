@@ -6,7 +6,7 @@
 #include <fstream>
 #include <limits>
 
-#include "smesim/sim/commands.hpp"
+#include "smesim/sim/errors.hpp"
 
 namespace smesim::analysis {
 

@@ -11,7 +11,7 @@
 #include <stdexcept>
 #include <tuple>
 
-#include "smesim/sim/commands.hpp"
+#include "smesim/sim/errors.hpp"
 
 namespace smesim::analysis {
 

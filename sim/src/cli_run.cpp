@@ -58,17 +58,6 @@ void print_summary(const Results& r, std::ostream& os) {
 
 }  // namespace
 
-// Fails early, before any work, when the output cannot be written there.
-void check_output_path(const std::string& out) {
-  const fs::path dir = fs::absolute(fs::path(out)).parent_path();
-  if (!fs::is_directory(dir))
-    throw std::runtime_error("cannot write '" + out + "': directory '" + dir.string() +
-                             "' does not exist");
-  if (::access(dir.c_str(), W_OK) != 0)
-    throw std::runtime_error("cannot write '" + out + "': directory '" + dir.string() +
-                             "' is not writable");
-}
-
 void add_run_commands(CLI::App& app, Action& action) {
   struct RunArgs {
     std::string scenario, out;

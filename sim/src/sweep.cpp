@@ -19,7 +19,7 @@
 #include <sstream>
 
 #include "smesim/model/world.hpp"
-#include "smesim/sim/commands.hpp"
+#include "smesim/sim/errors.hpp"
 #include "smesim/sim/run.hpp"
 
 namespace fs = std::filesystem;

@@ -3,8 +3,8 @@
 #pragma once
 
 #include <functional>
-#include <stdexcept>
-#include <string>
+
+#include "smesim/sim/errors.hpp"
 
 namespace CLI {
 class App;
@@ -13,16 +13,6 @@ class App;
 namespace smesim::sim {
 
 using Action = std::function<int()>;
-
-// Bad user input (a file, a flag value): reported on stderr, exit code 2.
-class InputError : public std::runtime_error {
- public:
-  using std::runtime_error::runtime_error;
-};
-
-// Throws std::runtime_error before any work when `out` cannot be written (missing or read-only
-// directory).
-void check_output_path(const std::string& out);
 
 void add_run_commands(CLI::App& app, Action& action);         // run, validate (sim/src/cli_run.cpp)
 void add_sweep_commands(CLI::App& app, Action& action);       // sweep, merge, sensitivity
