@@ -12,13 +12,18 @@
 #include <utility>
 #include <vector>
 
+#include "commands.hpp"
 #include "smesim/analysis/csv.hpp"
 #include "smesim/analysis/panel.hpp"
 #include "smesim/analysis/paper.hpp"
-#include "smesim/sim/commands.hpp"
+#include "smesim/sim/errors.hpp"
 #include "smesim/sim/output.hpp"
 
-namespace smesim::sim {
+namespace smesim::app {
+
+using sim::InputError;
+using sim::read_results;
+using sim::Results;
 
 namespace {
 
@@ -402,4 +407,4 @@ void add_analysis_commands(CLI::App& app, Action& action) {
   });
 }
 
-}  // namespace smesim::sim
+}  // namespace smesim::app

@@ -14,17 +14,26 @@
 #include <memory>
 #include <sstream>
 
+#include "commands.hpp"
 #include "smesim/analysis/calibration.hpp"
 #include "smesim/analysis/calibration_file.hpp"
 #include "smesim/analysis/paper.hpp"
-#include "smesim/sim/commands.hpp"
+#include "smesim/sim/errors.hpp"
 #include "smesim/sim/run.hpp"
 #include "smesim/sim/scenario.hpp"
 #include "smesim/version.hpp"
 
 namespace fs = std::filesystem;
 
-namespace smesim::sim {
+namespace smesim::analysis {
+
+// The calibration file's reader and the moments it calibrates to (calibration_file.hpp): analysis
+// code still beside its command.
+using sim::load_scenario;
+using sim::nearest_key;
+using sim::run_scenario;
+using sim::Scenario;
+using sim::throw_at;
 
 CalibrationFile load_calibration(const std::string& path) {
   std::ifstream in(path);
@@ -181,6 +190,15 @@ std::vector<double> table3_moments(const CalibrationFile& c, const std::vector<d
   return m;
 }
 
+}  // namespace smesim::analysis
+
+namespace smesim::app {
+
+using analysis::load_calibration;
+using sim::check_output_path;
+using sim::InputError;
+using sim::resolved_yaml;
+
 namespace {
 
 std::vector<analysis::Evaluation> read_trace(const std::string& path, std::size_t n,
@@ -309,4 +327,4 @@ void add_calibrate_command(CLI::App& app, Action& action) {
   });
 }
 
-}  // namespace smesim::sim
+}  // namespace smesim::app

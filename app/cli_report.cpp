@@ -1,142 +1,40 @@
-// `smesim report`: a self-contained HTML report (index.html and PNG figures) of a results file,
-// drawn by analysis/smesim_report.py with a Python that has h5py, pandas and matplotlib.
-#include <fcntl.h>
-#include <spawn.h>
-#include <sys/wait.h>
-#include <unistd.h>
-
+// `smesim report`: the command line of analysis::write_report (analysis/src/report.cpp).
 #include <CLI/CLI.hpp>
-#include <cerrno>
-#include <cstdlib>
-#include <filesystem>
-#include <iostream>
 #include <memory>
-#include <stdexcept>
 #include <string>
-#include <system_error>
-#include <vector>
 
-#include "smesim/sim/commands.hpp"
+#include "commands.hpp"
+#include "smesim/analysis/report.hpp"
 
-extern char** environ;
-
-namespace fs = std::filesystem;
-
-namespace smesim::sim {
-
-namespace {
-
-// Runs `args` (args[0] looked up on PATH unless it holds a '/') and returns its exit code; -1
-// when it could not be started or did not exit normally. `quiet` discards its output.
-int spawn(const std::vector<std::string>& args, bool quiet) {
-  std::vector<char*> argv;
-  for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
-  argv.push_back(nullptr);
-  posix_spawn_file_actions_t actions;
-  posix_spawn_file_actions_init(&actions);
-  if (quiet) {
-    posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0);
-    posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0);
-  }
-  pid_t pid = 0;
-  const int rc = posix_spawnp(&pid, argv[0], &actions, nullptr, argv.data(), environ);
-  posix_spawn_file_actions_destroy(&actions);
-  if (rc != 0) return -1;
-  int status = 0;
-  while (waitpid(pid, &status, 0) < 0)
-    if (errno != EINTR) return -1;
-  return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-}
-
-// The first of $SMESIM_PYTHON, /usr/bin/python3 and python3 on PATH that imports h5py, pandas
-// and matplotlib.
-std::string find_python() {
-  std::vector<std::pair<std::string, std::string>> candidates;  // interpreter, how it was found
-  if (const char* env = std::getenv("SMESIM_PYTHON"); env && *env)
-    candidates.emplace_back(env, std::string("SMESIM_PYTHON=") + env);
-  candidates.emplace_back("/usr/bin/python3", "/usr/bin/python3");
-  candidates.emplace_back("python3", "python3 on PATH");
-  std::string tried;
-  for (const auto& [python, how] : candidates) {
-    if (spawn({python, "-c", "import h5py, pandas, matplotlib"}, true) == 0) return python;
-    tried += (tried.empty() ? "" : ", ") + how;
-  }
-  throw InputError(
-      "smesim report needs a Python 3 with h5py, pandas and matplotlib, and none was found "
-      "(tried " +
-      tried +
-      "). On Debian or Ubuntu: apt-get install python3-h5py python3-pandas "
-      "python3-matplotlib (or set SMESIM_PYTHON to an interpreter that has them)");
-}
-
-// analysis/smesim_report.py: in $SMESIM_ANALYSIS_DIR, or in the source tree the executable was
-// built in (build/smesim -> analysis/), searched upwards from the executable's directory.
-fs::path find_script(const fs::path& exe) {
-  constexpr const char* kScript = "smesim_report.py";
-  if (const char* env = std::getenv("SMESIM_ANALYSIS_DIR"); env && *env) {
-    const fs::path p = fs::path(env) / kScript;
-    if (!fs::is_regular_file(p))
-      throw InputError(std::string("SMESIM_ANALYSIS_DIR is '") + env + "', which holds no " +
-                       kScript);
-    return p;
-  }
-  fs::path dir = exe.parent_path();
-  for (int up = 0; up < 4 && !dir.empty(); ++up, dir = dir.parent_path()) {
-    for (const auto& p : {dir / "analysis" / kScript, dir / "share/smesim/analysis" / kScript})
-      if (fs::is_regular_file(p)) return p;
-    if (dir == dir.root_path()) break;
-  }
-  throw InputError("cannot find analysis/" + std::string(kScript) + " near the executable '" +
-                   exe.string() +
-                   "': set SMESIM_ANALYSIS_DIR to the analysis/ directory of the smesim sources");
-}
-
-}  // namespace
+namespace smesim::app {
 
 void add_report_command(CLI::App& app, Action& action) {
   struct Args {
-    std::string results, out, outcomes;
+    analysis::ReportRequest request;
     int year = 0, point = 0, head = 0;
   };
   auto a = std::make_shared<Args>();
   auto* cmd = app.add_subcommand(
       "report",
       "Write an HTML report (DIR/index.html with PNG figures) of a run or sweep results file");
-  cmd->add_option("results", a->results, "Results file (.h5) of smesim run or smesim sweep")
+  cmd->add_option("results", a->request.results, "Results file (.h5) of smesim run or smesim sweep")
       ->required();
-  cmd->add_option("-o,--output", a->out, "Directory for index.html and its figures")->required();
+  cmd->add_option("-o,--output", a->request.out, "Directory for index.html and its figures")
+      ->required();
   auto* year = cmd->add_option(
       "--year", a->year, "Panel year of the manager-trait and keiretsu figures (default: last)");
   auto* point = cmd->add_option("--point", a->point,
                                 "Design point of the time series (default: reference point, or 0)");
   auto* head = cmd->add_option("--head", a->head, "Firm id of the keiretsu head to draw");
-  cmd->add_option("--outcomes", a->outcomes,
+  cmd->add_option("--outcomes", a->request.outcomes,
                   "Comma-separated aggregates for the sweep figures (default: "
                   "sme_international_share,sme_fdi_share,employment,domestic_production)");
   cmd->callback([&action, a, year, point, head] {
-    action = [a, year = year->count() > 0, point = point->count() > 0, head = head->count() > 0] {
-      if (!fs::is_regular_file(a->results))
-        throw InputError("no such results file: '" + a->results + "'");
-      std::error_code ec;
-      const fs::path exe = fs::read_symlink("/proc/self/exe", ec);  // empty if unavailable
-      const fs::path script = find_script(exe);
-      const std::string python = find_python();
-      fs::create_directories(a->out, ec);
-      if (ec || !fs::is_directory(a->out))
-        throw std::runtime_error("cannot create the report directory '" + a->out +
-                                 "': " + (ec ? ec.message() : "not a directory"));
-      std::vector<std::string> args = {python, "-B", script.string(), a->results, "-o", a->out};
-      if (!exe.empty()) args.insert(args.end(), {"--smesim", exe.string()});
-      if (year) args.insert(args.end(), {"--year", std::to_string(a->year)});
-      if (point) args.insert(args.end(), {"--point", std::to_string(a->point)});
-      if (head) args.insert(args.end(), {"--head", std::to_string(a->head)});
-      if (!a->outcomes.empty()) args.insert(args.end(), {"--outcomes", a->outcomes});
-      std::cout.flush();
-      const int rc = spawn(args, false);
-      if (rc < 0) throw std::runtime_error("could not run " + python + " " + script.string());
-      return rc;
-    };
+    if (year->count() > 0) a->request.year = a->year;
+    if (point->count() > 0) a->request.point = a->point;
+    if (head->count() > 0) a->request.head = a->head;
+    action = [a] { return analysis::write_report(a->request); };
   });
 }
 
-}  // namespace smesim::sim
+}  // namespace smesim::app

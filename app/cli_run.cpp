@@ -10,7 +10,8 @@
 #include <iostream>
 #include <memory>
 
-#include "smesim/sim/commands.hpp"
+#include "commands.hpp"
+#include "smesim/sim/errors.hpp"
 #include "smesim/sim/output.hpp"
 #include "smesim/sim/run.hpp"
 #include "smesim/sim/scenario.hpp"
@@ -18,7 +19,14 @@
 
 namespace fs = std::filesystem;
 
-namespace smesim::sim {
+namespace smesim::app {
+
+using sim::check_output_path;
+using sim::load_scenario;
+using sim::Results;
+using sim::run_scenario;
+using sim::RunOptions;
+using sim::write_results;
 
 namespace {
 
@@ -119,4 +127,4 @@ void add_run_commands(CLI::App& app, Action& action) {
   });
 }
 
-}  // namespace smesim::sim
+}  // namespace smesim::app

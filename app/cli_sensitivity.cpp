@@ -6,11 +6,15 @@
 #include <memory>
 #include <sstream>
 
+#include "commands.hpp"
 #include "smesim/analysis/sensitivity.hpp"
-#include "smesim/sim/commands.hpp"
+#include "smesim/sim/errors.hpp"
 #include "smesim/sim/output.hpp"
 
-namespace smesim::sim {
+namespace smesim::app {
+
+using sim::InputError;
+using sim::read_results;
 
 void add_sensitivity_command(CLI::App& app, Action& action) {
   struct Args {
@@ -85,4 +89,4 @@ void add_sensitivity_command(CLI::App& app, Action& action) {
   });
 }
 
-}  // namespace smesim::sim
+}  // namespace smesim::app

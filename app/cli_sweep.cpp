@@ -5,14 +5,26 @@
 #include <iostream>
 #include <memory>
 
-#include "smesim/sim/commands.hpp"
+#include "commands.hpp"
+#include "smesim/sim/errors.hpp"
 #include "smesim/sim/sweep.hpp"
 
 #ifdef SMESIM_WITH_MPI
 #include <mpi.h>
 #endif
 
-namespace smesim::sim {
+namespace smesim::app {
+
+using sim::InputError;
+using sim::load_sweep;
+using sim::merge_shards;
+using sim::parse_shard;
+using sim::parts_dir_of;
+using sim::run_sweep;
+using sim::run_unit;
+using sim::Shard;
+using sim::SweepOptions;
+using sim::SweepSpec;
 
 namespace {
 
@@ -155,4 +167,4 @@ void add_sweep_commands(CLI::App& app, Action& action) {
   });
 }
 
-}  // namespace smesim::sim
+}  // namespace smesim::app

@@ -2,7 +2,8 @@
 #include <CLI/CLI.hpp>
 #include <iostream>
 
-#include "smesim/sim/commands.hpp"
+#include "commands.hpp"
+#include "smesim/sim/errors.hpp"
 #include "smesim/sim/scenario.hpp"
 #include "smesim/version.hpp"
 
@@ -10,22 +11,22 @@ int main(int argc, char** argv) {
   using namespace smesim;
   constexpr int kExitRuntime = 1;  // I/O or internal failure
   constexpr int kExitInput = 2;    // bad scenario, input file or command line
-  CLI::App app{
+  CLI::App cli{
       "smesim: an agent-based simulator of Japanese manufacturing SMEs facing a shrinking "
       "home market and customers moving production abroad"};
-  app.set_version_flag("--version", std::string("smesim ") + kVersion + " (" + kGitCommit + ")");
-  app.require_subcommand(1);
-  sim::Action action;
-  sim::add_run_commands(app, action);
-  sim::add_sweep_commands(app, action);
-  sim::add_analysis_commands(app, action);
-  sim::add_sensitivity_command(app, action);
-  sim::add_report_command(app, action);
-  sim::add_calibrate_command(app, action);
+  cli.set_version_flag("--version", std::string("smesim ") + kVersion + " (" + kGitCommit + ")");
+  cli.require_subcommand(1);
+  app::Action action;
+  app::add_run_commands(cli, action);
+  app::add_sweep_commands(cli, action);
+  app::add_analysis_commands(cli, action);
+  app::add_sensitivity_command(cli, action);
+  app::add_report_command(cli, action);
+  app::add_calibrate_command(cli, action);
   try {
-    app.parse(argc, argv);
+    cli.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
-    const int code = app.exit(e);
+    const int code = cli.exit(e);
     return code == 0 ? 0 : kExitInput;
   }
   try {

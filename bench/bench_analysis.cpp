@@ -40,14 +40,14 @@ BENCHMARK(fe_1m)->Unit(benchmark::kMillisecond)->UseRealTime();
 // scale: 300 000 firms, 1985-2002, the survey firms' panel, the Table 3 regressions), at the
 // starting values, with 10 replications and range(0) threads.
 void calibration_eval(benchmark::State& state) {
-  auto c = smesim::sim::load_calibration(SMESIM_SOURCE_DIR "/calibration/table3.yaml");
+  auto c = smesim::analysis::load_calibration(SMESIM_SOURCE_DIR "/calibration/table3.yaml");
   c.options.replications = 10;
   std::vector<double> theta;
   for (const auto& p : c.params) theta.push_back(p.start);
   oneapi::tbb::global_control limit(oneapi::tbb::global_control::max_allowed_parallelism,
                                     std::size_t(state.range(0)));
   std::vector<double> moments;
-  for (auto _ : state) moments = smesim::sim::table3_moments(c, theta);
+  for (auto _ : state) moments = smesim::analysis::table3_moments(c, theta);
   double finite = 0;
   for (double m : moments) finite += std::isfinite(m);
   state.counters["moments"] = finite;  // moments produced (of the targets' count)

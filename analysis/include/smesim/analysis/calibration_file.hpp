@@ -9,10 +9,10 @@
 #include "smesim/analysis/calibration.hpp"
 #include "smesim/sim/scenario.hpp"
 
-namespace smesim::sim {
+namespace smesim::analysis {
 
 struct CalibrationFile {
-  Scenario base;
+  sim::Scenario base;
   std::string targets_file;
   std::vector<analysis::CalibratedParameter> params;
   std::vector<analysis::Target> targets;
@@ -27,4 +27,4 @@ CalibrationFile load_calibration(const std::string& path);
 // survey firms' panel) at theta (in the order of c.params), in the order of c.targets.
 std::vector<double> table3_moments(const CalibrationFile& c, const std::vector<double>& theta);
 
-}  // namespace smesim::sim
+}  // namespace smesim::analysis
