@@ -18,6 +18,7 @@
 #include <set>
 #include <sstream>
 
+#include "smesim/analysis/statistics.hpp"
 #include "smesim/model/world.hpp"
 #include "smesim/sim/errors.hpp"
 #include "smesim/sim/run.hpp"
@@ -398,18 +399,6 @@ std::vector<std::string> split(const std::string& s) {
   return v;
 }
 
-// 97.5% quantile of Student's t with n - 1 degrees of freedom (95% two-sided interval). The
-// table is mirrored in analysis/smesim_report.py (t975) so that the report's bands equal these.
-double t975(int n) {
-  static const double table[] = {0,     12.706, 4.303, 3.182, 2.776, 2.571, 2.447, 2.365,
-                                 2.306, 2.262,  2.228, 2.201, 2.179, 2.160, 2.145, 2.131,
-                                 2.120, 2.110,  2.101, 2.093, 2.086, 2.080, 2.074, 2.069,
-                                 2.064, 2.060,  2.056, 2.052, 2.048, 2.045, 2.042};
-  const int df = n - 1;
-  if (df < 1) return std::numeric_limits<double>::quiet_NaN();
-  return df <= 30 ? table[df] : 1.96 + 2.4 / df;  // the tail approximation is within 0.002
-}
-
 // Results of a whole sweep (or a shard) from its finished units.
 Results assemble(const SweepInfo& info, std::map<int, Results>& units, const std::string& shard) {
   Results out;
@@ -447,22 +436,19 @@ Results assemble(const SweepInfo& info, std::map<int, Results>& units, const std
 
   // Per point and outcome: mean, sd and a 95% interval of the mean across replications; the
   // effect paired with the reference point (common random numbers) and its 95% interval.
-  const double t = t975(int(R));
+  const double t = analysis::t_quantile(int(R));
+  std::vector<double> replicates(R);
   auto summary = [&](const std::string& group, const std::string& name, auto value) {
     std::vector<double> mean(P * Y), sd(P * Y), lo(P * Y), hi(P * Y);
     for (std::size_t p = 0; p < P; ++p)
       for (std::size_t y = 0; y < Y; ++y) {
-        double s = 0, s2 = 0;
-        for (std::size_t r = 0; r < R; ++r) s += value(p, r, y);
-        const double m = s / double(R);
-        for (std::size_t r = 0; r < R; ++r) s2 += (value(p, r, y) - m) * (value(p, r, y) - m);
-        const double d =
-            R > 1 ? std::sqrt(s2 / double(R - 1)) : std::numeric_limits<double>::quiet_NaN();
+        for (std::size_t r = 0; r < R; ++r) replicates[r] = value(p, r, y);
+        const analysis::MeanInterval s = analysis::mean_interval(replicates, t);
         const std::size_t i = p * Y + y;
-        mean[i] = m;
-        sd[i] = d;
-        lo[i] = m - t * d / std::sqrt(double(R));
-        hi[i] = m + t * d / std::sqrt(double(R));
+        mean[i] = s.mean;
+        sd[i] = s.sd;
+        lo[i] = s.low;
+        hi[i] = s.high;
       }
     for (auto [stat, v] :
          {std::pair{"mean", &mean}, {"sd", &sd}, {"ci95_low", &lo}, {"ci95_high", &hi}})
@@ -496,8 +482,8 @@ Results assemble(const SweepInfo& info, std::map<int, Results>& units, const std
       dn += smes[a] * intl[a] - smes[b] * intl[b];
       dj += jobs[a] - jobs[b];
     }
-    per_sme[p] = dn != 0 ? ds / dn : std::numeric_limits<double>::quiet_NaN();
-    per_job[p] = dj != 0 ? ds / dj : std::numeric_limits<double>::quiet_NaN();
+    per_sme[p] = analysis::cost_per_effect(ds, dn);
+    per_job[p] = analysis::cost_per_effect(ds, dj);
   }
   out.arrays.push_back({"effects/spend_per_internationalized_sme", {P}, per_sme});
   out.arrays.push_back({"effects/spend_per_job", {P}, per_job});
