@@ -61,21 +61,10 @@ STATUS = [(0, "not international", "#a0a0a0"), (1, "exporting", "#1f77b4"),
 TIERS = [(0, "head"), (1, "tier 1"), (2, "tier 2")]
 DEFAULT_OUTCOMES = ["sme_international_share", "sme_fdi_share", "employment",
                     "domestic_production"]
-T975 = [float("nan"), 12.706, 4.303, 3.182, 2.776, 2.571, 2.447, 2.365, 2.306, 2.262, 2.228,
-        2.201, 2.179, 2.160, 2.145, 2.131, 2.120, 2.110, 2.101, 2.093, 2.086, 2.080, 2.074,
-        2.069, 2.064, 2.060, 2.056, 2.052, 2.048, 2.045, 2.042]
 
 
 class InputError(Exception):
     """Bad input: exit code 2."""
-
-
-def t975(n: int) -> float:
-    """The 97.5% Student-t quantile for n observations (as `smesim sweep` computes it)."""
-    df = n - 1
-    if df < 1:
-        return float("nan")
-    return T975[df] if df <= 30 else 1.96 + 2.4 / df
 
 
 LABELS = {"sme_international_share": "SMEs active abroad",
@@ -155,6 +144,9 @@ class Data:
         self.reference = int(r.meta["sweep_reference"]) if self.is_sweep else None
         self.design = str(r.meta.get("sweep_design", "")) if self.is_sweep else "run"
         self.saltelli = int(r.meta.get("sweep_saltelli_base", 0) or 0)
+        # The Student-t factor of the 95% intervals, as the simulator computed it (Boost.Math);
+        # files written before it was recorded draw no bands.
+        self.t_quantile = float(r.meta.get("ci95_t_quantile", "nan") or "nan")
 
     def name(self) -> str:
         """The sweep's name (from its file) or the scenario's, else the file name."""
@@ -188,7 +180,7 @@ class Data:
         values = self.cube[name][point]
         mean = values.mean(axis=0)
         if self.reps > 1:
-            half = t975(self.reps) * values.std(axis=0, ddof=1) / np.sqrt(self.reps)
+            half = self.t_quantile * values.std(axis=0, ddof=1) / np.sqrt(self.reps)
         else:
             half = np.full_like(mean, np.nan)
         return mean, mean - half, mean + half, lambda y: {

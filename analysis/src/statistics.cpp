@@ -1,5 +1,6 @@
 #include "smesim/analysis/statistics.hpp"
 
+#include <boost/math/distributions/students_t.hpp>
 #include <cmath>
 #include <limits>
 
@@ -12,14 +13,9 @@ constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 }  // namespace
 
 double t_quantile(int n, double level) {
-  // 97.5% quantiles of Student's t, 3 decimals (the 95% level only).
-  static const double table[] = {0,     12.706, 4.303, 3.182, 2.776, 2.571, 2.447, 2.365,
-                                 2.306, 2.262,  2.228, 2.201, 2.179, 2.160, 2.145, 2.131,
-                                 2.120, 2.110,  2.101, 2.093, 2.086, 2.080, 2.074, 2.069,
-                                 2.064, 2.060,  2.056, 2.052, 2.048, 2.045, 2.042};
-  const int df = n - 1;
-  if (df < 1 || level != kIntervalLevel) return kNaN;
-  return df <= 30 ? table[df] : 1.96 + 2.4 / df;  // the tail approximation is within 0.002
+  if (n < 2 || !(level > 0 && level < 1)) return kNaN;
+  const boost::math::students_t t(double(n - 1));
+  return boost::math::quantile(boost::math::complement(t, (1 - level) / 2));
 }
 
 MeanInterval mean_interval(std::span<const double> values, double t) {

@@ -5,9 +5,11 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cstdio>
 #include <ctime>
 #include <mutex>
 
+#include "smesim/analysis/statistics.hpp"
 #include "smesim/version.hpp"
 
 namespace smesim::sim {
@@ -34,6 +36,12 @@ ResultsMeta make_meta(const Scenario& scenario, std::uint64_t seed) {
   std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", std::gmtime(&now));
   m.created_utc = buf;
   return m;
+}
+
+std::pair<std::string, std::string> t_quantile_attribute(int reps) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.17g", analysis::t_quantile(reps));
+  return {"ci95_t_quantile", buf};
 }
 
 ReplicationOutput run_replication(const model::Params& p, model::StreamKey key, bool keep) {
@@ -91,6 +99,7 @@ Results run_scenario(const Scenario& scenario, const RunOptions& options) {
     res.panel.append(o.panel);
     res.decisions.append(o.decisions);
   }
+  res.attributes.push_back(t_quantile_attribute(reps));
   return res;
 }
 

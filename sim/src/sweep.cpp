@@ -431,7 +431,8 @@ Results assemble(const SweepInfo& info, std::map<int, Results>& units, const std
                     {"sweep_reference", std::to_string(info.reference)},
                     {"sweep_saltelli_base", std::to_string(info.saltelli_base)},
                     {"sweep_shard", shard},
-                    {"sweep_yaml", info.yaml}};
+                    {"sweep_yaml", info.yaml},
+                    t_quantile_attribute(info.reps)};
   if (present.size() != P * R) return out;  // a shard: summaries come with the merge
 
   // Per point and outcome: mean, sd and a 95% interval of the mean across replications; the

@@ -13,7 +13,8 @@ namespace smesim::analysis {
 inline constexpr double kIntervalLevel = 0.95;
 
 // The factor of the two-sided `level` interval of the mean of n observations: the (1 + level) / 2
-// quantile of Student's t with n - 1 degrees of freedom. NaN when n < 2.
+// quantile of Student's t with n - 1 degrees of freedom (Boost.Math), to double precision. NaN
+// when n < 2 or the level is not in (0, 1).
 double t_quantile(int n, double level = kIntervalLevel);
 
 struct MeanInterval {

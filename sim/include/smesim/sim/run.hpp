@@ -4,6 +4,8 @@
 #include <cstdint>
 #include <functional>
 #include <optional>
+#include <string>
+#include <utility>
 
 #include "smesim/model/world.hpp"
 #include "smesim/sim/output.hpp"
@@ -36,5 +38,9 @@ Results run_scenario(const Scenario& scenario, const RunOptions& options);
 
 // Provenance: version, commit, creation time, the scenario as given and resolved.
 ResultsMeta make_meta(const Scenario& scenario, std::uint64_t seed);
+
+// The /meta attribute `ci95_t_quantile`: the Student-t factor of the 95% intervals of a mean over
+// `reps` replications (%.17g; nan for one), written so that readers never recompute it.
+std::pair<std::string, std::string> t_quantile_attribute(int reps);
 
 }  // namespace smesim::sim
