@@ -528,60 +528,45 @@ const Coefficient& PanelResult::at(std::string_view term) const {
   throw std::out_of_range("no coefficient '" + std::string(term) + "' in the estimates");
 }
 
-PanelResult estimate(const Eigen::Ref<const VectorXd>& y, const Eigen::Ref<const MatrixXd>& X,
-                     std::span<const std::int64_t> group, const PanelOptions& options,
-                     std::vector<std::string> names, std::span<const std::int64_t> cluster) {
-  const Index n = y.size(), k = X.cols();
-  if (X.rows() != n || Index(group.size()) != n || (!cluster.empty() && Index(cluster.size()) != n))
+namespace {
+
+// Checks the sizes and names of estimate()'s inputs; names the regressors x1, x2, ... when no
+// names are given.
+void check_inputs(Index n, Index k, std::size_t groups, std::size_t clusters,
+                  std::vector<std::string>& names) {
+  if (Index(groups) != n || (clusters != 0 && Index(clusters) != n))
     throw std::invalid_argument("y, the regressors, the groups and the clusters differ in length");
   if (names.empty())
-    for (Index j = 0; j < k; ++j) names.push_back("x" + std::to_string(j + 1));
+    for (Index j = 0; j < k; ++j) names.push_back(std::string("x").append(std::to_string(j + 1)));
   if (Index(names.size()) != k)
     throw std::invalid_argument("the number of names differs from the number of regressors");
   for (const auto& name : names)
     if (name == "const")
       throw std::invalid_argument("'const' is reserved for the constant; rename that regressor");
   if (n < 2) throw std::invalid_argument("too few observations (" + std::to_string(n) + ")");
+}
 
-  const PanelModel model = options.model;
-  const double tol = options.collinearity_tolerance;
-  const Codes groups = encode(group);
-  const Codes clusters = cluster.empty() ? Codes{} : encode(cluster);
-  const Codes& cl = cluster.empty() ? groups : clusters;
-  std::vector<std::int32_t> cluster_of(std::size_t(groups.count), -1);  // fe, re: of each group
+// The cluster of each group, and whether every group lies within one cluster.
+struct Nesting {
+  std::vector<std::int32_t> cluster_of;  // per group (fe, re)
   bool nested = true;
-  for (std::size_t i = 0; i < std::size_t(n); ++i) {
-    auto& c = cluster_of[std::size_t(groups.code[i])];
-    if (c >= 0 && c != cl.code[i]) nested = false;
-    c = cl.code[i];
+};
+
+Nesting nest_groups(const Codes& groups, const Codes& clusters) {
+  Nesting out;
+  out.cluster_of.assign(std::size_t(groups.count), -1);
+  for (std::size_t i = 0; i < groups.code.size(); ++i) {
+    auto& c = out.cluster_of[std::size_t(groups.code[i])];
+    if (c >= 0 && c != clusters.code[i]) out.nested = false;
+    c = clusters.code[i];
   }
-  if (!nested && model != PanelModel::pooled)
-    throw std::invalid_argument(
-        "groups are not nested within clusters (a group has rows in two clusters); fe and re "
-        "need each group inside one cluster, as Stata's xtreg does");
+  return out;
+}
 
-  const Panel p = describe(y, X, groups, nested ? nullptr : cl.code.data());
-  const Index G = p.groups;
-  PanelResult res;
-  res.model = model;
-  res.n_obs = n;
-  res.n_groups = G;
-  res.n_clusters = cl.count;
-  res.t_min = std::int64_t(p.count.minCoeff());
-  res.t_max = std::int64_t(p.count.maxCoeff());
-  res.t_mean = double(n) / double(G);
-
-  // Cross products of [x, y] around group means and around the grand mean.
-  const MatrixXd within = within_cross_products(p);
-  const MatrixXd total = within + weighted_cross_products(p.dev, p.count);
-  const VectorXd total_ss = total.diagonal().head(k);
-  const VectorXd magnitude = total_ss + double(n) * p.grand.head(k).cwiseAbs2();
-
-  std::vector<Dropped> why;
-  const Indices kept =
-      independent_columns((model == PanelModel::fe ? within : total).topLeftCorner(k, k), total_ss,
-                          magnitude, tol, &why);
-  for (std::size_t j = 0; j < std::size_t(k); ++j) {
+// One omitted regressor and one warning per regressor that independent_columns dropped.
+void report_dropped(const std::vector<std::string>& names, const std::vector<Dropped>& why,
+                    PanelResult& res) {
+  for (std::size_t j = 0; j < names.size(); ++j) {
     if (why[j] == Dropped::none) continue;
     const std::string& name = names[j];
     res.omitted.push_back(name);
@@ -594,54 +579,92 @@ PanelResult estimate(const Eigen::Ref<const VectorXd>& y, const Eigen::Ref<const
                                      " omitted because of collinearity with earlier "
                                      "regressors");
   }
-  const Index kk = Index(kept.size());
+}
 
-  VectorXd lambda = VectorXd::Constant(G, model == PanelModel::pooled ? 0.0 : 1.0);
-  VectorXd w = VectorXd::Ones(G);
-  if (model == PanelModel::re) {
-    const Components vc =
-        variance_components(p, within, total_ss, magnitude, kept, options.components, tol);
-    res.sigma_e = std::sqrt(vc.sigma_e2);
-    res.sigma_u = std::sqrt(vc.sigma_u2);
-    for (Index g = 0; g < G; ++g) {
-      const double denom = p.count[g] * vc.sigma_u2 + vc.sigma_e2;
-      lambda[g] = denom > 0 ? 1 - std::sqrt(vc.sigma_e2 / denom) : 0;
-      w[g] = 1 - lambda[g];
-    }
+// Per group: lambda_g (the share of the group mean removed) and w_g (the constant's column).
+struct Transform {
+  VectorXd lambda, w;
+};
+
+// pooled: lambda = 0, w = 1; fe: lambda = 1, w = 1; re: lambda = theta_g, w = 1 - theta_g from
+// the variance components (also stored in res.sigma_e, res.sigma_u).
+Transform transform_of(const Panel& p, const MatrixXd& within, const VectorXd& total_ss,
+                       const VectorXd& magnitude, const Indices& kept, const PanelOptions& options,
+                       PanelResult& res) {
+  const Index G = p.groups;
+  Transform t;
+  t.lambda = VectorXd::Constant(G, options.model == PanelModel::pooled ? 0.0 : 1.0);
+  t.w = VectorXd::Ones(G);
+  if (options.model != PanelModel::re) return t;
+  const Components vc = variance_components(p, within, total_ss, magnitude, kept,
+                                            options.components, options.collinearity_tolerance);
+  res.sigma_e = std::sqrt(vc.sigma_e2);
+  res.sigma_u = std::sqrt(vc.sigma_u2);
+  for (Index g = 0; g < G; ++g) {
+    const double denom = p.count[g] * vc.sigma_u2 + vc.sigma_e2;
+    t.lambda[g] = denom > 0 ? 1 - std::sqrt(vc.sigma_e2 / denom) : 0;
+    t.w[g] = 1 - t.lambda[g];
   }
+  return t;
+}
 
-  // Solve on [z(kept), w]; c = ybar - xbar'b + gamma, gamma the coefficient on w.
-  const MatrixXd s = estimating_cross_products(p, within, total, lambda, w);
-  Indices kwc = kept;
-  kwc.push_back(k);
-  const MatrixXd sinv = spd_inverse(s(kwc, kwc));
-  const VectorXd solution = sinv * s(kwc, Eigen::seqN(k + 1, 1));
-  VectorXd b = VectorXd::Zero(k);
-  b(kept) = solution.head(kk);
-  const double gamma = solution[kk];
-  const double constant = p.grand[k] - p.grand.head(k).dot(b) + gamma;
+// The estimating regression on [z(kept), w]: c = ybar - xbar'b + gamma, gamma the coefficient
+// on w.
+struct Solution {
+  Indices kwc;    // the kept regressors, then k for w
+  MatrixXd sinv;  // inverse of the cross products of [z(kept), w]
+  VectorXd b;     // k slopes, 0 for dropped regressors
+  double gamma = 0;
+  double constant = 0;
+};
 
-  // Stata's R-squared: squared correlations of (y, x b) around the grand mean, around group
-  // means, and of the group means over groups (unweighted).
+Solution solve(const Panel& p, const MatrixXd& within, const MatrixXd& total, const Indices& kept,
+               const Transform& t) {
+  const Index k = p.k, kk = Index(kept.size());
+  const MatrixXd s = estimating_cross_products(p, within, total, t.lambda, t.w);
+  Solution sol;
+  sol.kwc = kept;
+  sol.kwc.push_back(k);
+  sol.sinv = spd_inverse(s(sol.kwc, sol.kwc));
+  const VectorXd solution = sol.sinv * s(sol.kwc, Eigen::seqN(k + 1, 1));
+  sol.b = VectorXd::Zero(k);
+  sol.b(kept) = solution.head(kk);
+  sol.gamma = solution[kk];
+  sol.constant = p.grand[k] - p.grand.head(k).dot(sol.b) + sol.gamma;
+  return sol;
+}
+
+// Stata's R-squared: squared correlations of (y, x b) around the grand mean, around group
+// means, and of the group means over groups (unweighted).
+void r_squared(const Panel& p, const MatrixXd& within, const MatrixXd& total, const VectorXd& b,
+               PanelResult& res) {
+  const Index k = p.k;
   const auto r2 = [&](const MatrixXd& c) {
     return squared_correlation(b.dot(c.col(k).head(k)), b.dot(c.topLeftCorner(k, k) * b), c(k, k));
   };
   res.r2_overall = r2(total);
   res.r2_within = r2(within);
-  const VectorXd ubar = p.dev.row(k).transpose() - p.dev.topRows(k).transpose() * b;  // per group
-  {
-    const VectorXd xb = p.dev.topRows(k).transpose() * b;
-    const VectorXd xc = xb.array() - xb.mean();
-    const VectorXd yc = p.dev.row(k).transpose().array() - p.dev.row(k).mean();
-    res.r2_between = squared_correlation(xc.dot(yc), xc.squaredNorm(), yc.squaredNorm());
-  }
+  const VectorXd xb = p.dev.topRows(k).transpose() * b;
+  const VectorXd xc = xb.array() - xb.mean();
+  const VectorXd yc = p.dev.row(k).transpose().array() - p.dev.row(k).mean();
+  res.r2_between = squared_correlation(xc.dot(yc), xc.squaredNorm(), yc.squaredNorm());
+}
 
-  // Residuals e_i = y_i - x_i'b - a_g and the scores, the cluster sums of [z, w] e. With
-  // z_i = (x_i - xbar_g) + (1 - lambda_g) d_g: e_i = (yw_i - xw_i'b) + h_g where, per group,
-  // h_g = (1 - lambda_g) ubar_g - gamma w_g, so a_g = ybar_g - xbar_g'b - h_g. A group adds
-  // sum (x - xbar_g) e + (1 - lambda_g) d_g E_g to its cluster's x scores and w_g E_g to the
-  // constant's, E_g = sum e = T_g h_g (the within residuals sum to zero in each group).
-  const VectorXd h = (1 - lambda.array()) * ubar.array() - gamma * w.array();
+// Residuals e_i = y_i - x_i'b - a_g and the scores, the cluster sums of [z, w] e. With
+// z_i = (x_i - xbar_g) + (1 - lambda_g) d_g: e_i = (yw_i - xw_i'b) + h_g where, per group,
+// h_g = (1 - lambda_g) ubar_g - gamma w_g, so a_g = ybar_g - xbar_g'b - h_g. A group adds
+// sum (x - xbar_g) e + (1 - lambda_g) d_g E_g to its cluster's x scores and w_g E_g to the
+// constant's, E_g = sum e = T_g h_g (the within residuals sum to zero in each group).
+struct Scores {
+  MatrixXd by_cluster;  // (k + 1) x clusters
+  double rss = 0;       // residual sum of squares
+};
+
+Scores scores_of(const Panel& p, const Solution& sol, const Transform& t, const VectorXd& ubar,
+                 const Codes& cl, const Nesting& nesting, bool clusters_given) {
+  const Index n = p.n, k = p.k, G = p.groups;
+  const VectorXd& b = sol.b;
+  const VectorXd h = (1 - t.lambda.array()) * ubar.array() - sol.gamma * t.w.array();
   const VectorXd a = p.mean.row(k).transpose() - p.mean.topRows(k).transpose() * b - h;
   MatrixXd scores(k + 1, G);  // per group: sum (x - xbar_g) e, then E_g = T_g h_g
   std::vector<double> rss_part(p.chunk.size() - 1);
@@ -659,18 +682,20 @@ PanelResult estimate(const Eigen::Ref<const VectorXd>& y, const Eigen::Ref<const
       for (Index j = 0; j < k; ++j) scores(j, g) -= p.mean(j, g) * scores(k, g);
     }
   });
-  res.rss = std::accumulate(rss_part.begin(), rss_part.end(), 0.0);
+  Scores out;
+  out.rss = std::accumulate(rss_part.begin(), rss_part.end(), 0.0);
   // Add the group parts and sum the groups of each cluster.
   for (Index g = 0; g < G; ++g) {
-    const double eg = scores(k, g), spread = (1 - lambda[g]) * eg;
+    const double eg = scores(k, g), spread = (1 - t.lambda[g]) * eg;
     for (Index j = 0; j < k; ++j) scores(j, g) += spread * p.dev(j, g);
-    scores(k, g) = w[g] * eg;
+    scores(k, g) = t.w[g] * eg;
   }
-  if (!cluster.empty() && nested) {
+  if (clusters_given && nesting.nested) {
     MatrixXd by_cluster = MatrixXd::Zero(k + 1, cl.count);
-    for (Index g = 0; g < G; ++g) by_cluster.col(cluster_of[std::size_t(g)]) += scores.col(g);
+    for (Index g = 0; g < G; ++g)
+      by_cluster.col(nesting.cluster_of[std::size_t(g)]) += scores.col(g);
     scores = std::move(by_cluster);
-  } else if (!nested) {  // pooled, clusters across groups: z = x - xbar, w = 1, row by row
+  } else if (!nesting.nested) {  // pooled, clusters across groups: z = x - xbar, w = 1, row by row
     scores.setZero(k + 1, cl.count);
     for (Index i = 0; i < n; ++i) {
       double e = p.column[std::size_t(k)][i] - a[0];
@@ -680,8 +705,16 @@ PanelResult estimate(const Eigen::Ref<const VectorXd>& y, const Eigen::Ref<const
       sc[k] += e;
     }
   }
+  out.by_cluster = std::move(scores);
+  return out;
+}
 
-  // Conventional and cluster-robust variances, mapped from [z, w] to [b, c] by A^-1.
+// Conventional and cluster-robust variances, mapped from [z, w] to [b, c] by A^-1, and the
+// coefficients with their standard errors. Returns s^2 = rss / df.
+double variances(const Panel& p, const Indices& kept, const Solution& sol, const Scores& sc,
+                 std::int64_t clusters, const std::vector<std::string>& names, PanelModel model,
+                 PanelResult& res) {
+  const Index n = p.n, G = p.groups, kk = Index(kept.size());
   const Index df = model == PanelModel::fe ? n - G - kk : n - kk - 1;
   if (df <= 0)
     throw std::invalid_argument("too few observations: " + std::to_string(n) +
@@ -691,29 +724,33 @@ PanelResult estimate(const Eigen::Ref<const VectorXd>& y, const Eigen::Ref<const
   const double s2 = res.rss / double(df);
   MatrixXd a_inv = MatrixXd::Identity(kk + 1, kk + 1);
   a_inv.row(kk).head(kk) = -p.grand(kept).transpose();
-  const MatrixXd bread = a_inv * sinv;
+  const MatrixXd bread = a_inv * sol.sinv;
   res.vcov = s2 * bread * a_inv.transpose();
-  if (cl.count > 1) {
-    const MatrixXd meat = scores * scores.transpose();
-    const double gc = double(cl.count);
+  if (clusters > 1) {
+    const MatrixXd meat = sc.by_cluster * sc.by_cluster.transpose();
+    const double gc = double(clusters);
     const double q = gc / (gc - 1) * (double(n) - 1) / double(n - kk - 1);
-    res.vcov_cluster = q * bread * meat(kwc, kwc) * bread.transpose();
+    res.vcov_cluster = q * bread * meat(sol.kwc, sol.kwc) * bread.transpose();
   } else {
     res.vcov_cluster = MatrixXd::Constant(kk + 1, kk + 1, kNaN);
   }
-
   for (Index c = 0; c <= kk; ++c) {
     Coefficient coef;
     coef.term = c < kk ? names[std::size_t(kept[std::size_t(c)])] : "const";
-    coef.coef = c < kk ? b[kept[std::size_t(c)]] : constant;
+    coef.coef = c < kk ? sol.b[kept[std::size_t(c)]] : sol.constant;
     coef.se = std::sqrt(res.vcov(c, c));
     coef.se_cluster = std::sqrt(res.vcov_cluster(c, c));
     res.coefficients.push_back(coef);
   }
+  return s2;
+}
 
+// sigma_e, sigma_u (fe: the standard deviation over groups of the estimated effects ubar_g -
+// (c - ybar + xbar'b), as Stata reports it; re: set by transform_of), rho and theta.
+void error_components(const Panel& p, const VectorXd& ubar, const Transform& t, double s2,
+                      PanelModel model, PanelResult& res) {
+  const Index G = p.groups;
   if (model == PanelModel::fe) {
-    // sigma_u: the standard deviation over groups of the estimated effects ubar_g - (c - ybar +
-    // xbar'b), as Stata reports it.
     res.sigma_e = std::sqrt(s2);
     const VectorXd effect = ubar.array() - ubar.mean();
     res.sigma_u = G > 1 ? std::sqrt(effect.squaredNorm() / double(G - 1)) : kNaN;
@@ -723,9 +760,59 @@ PanelResult estimate(const Eigen::Ref<const VectorXd>& y, const Eigen::Ref<const
   }
   const double su2 = res.sigma_u * res.sigma_u, se2 = res.sigma_e * res.sigma_e;
   res.rho = su2 + se2 > 0 ? su2 / (su2 + se2) : kNaN;
-  res.theta_min = lambda.minCoeff();
-  res.theta_max = lambda.maxCoeff();
-  res.theta_mean = lambda.dot(p.count) / double(n);
+  res.theta_min = t.lambda.minCoeff();
+  res.theta_max = t.lambda.maxCoeff();
+  res.theta_mean = t.lambda.dot(p.count) / double(p.n);
+}
+
+}  // namespace
+
+PanelResult estimate(const Eigen::Ref<const VectorXd>& y, const Eigen::Ref<const MatrixXd>& X,
+                     std::span<const std::int64_t> group, const PanelOptions& options,
+                     std::vector<std::string> names, std::span<const std::int64_t> cluster) {
+  const Index n = y.size(), k = X.cols();
+  if (X.rows() != n)
+    throw std::invalid_argument("y, the regressors, the groups and the clusters differ in length");
+  check_inputs(n, k, group.size(), cluster.size(), names);
+  const PanelModel model = options.model;
+  const Codes groups = encode(group);
+  const Codes clusters = cluster.empty() ? Codes{} : encode(cluster);
+  const Codes& cl = cluster.empty() ? groups : clusters;
+  const Nesting nesting = nest_groups(groups, cl);
+  if (!nesting.nested && model != PanelModel::pooled)
+    throw std::invalid_argument(
+        "groups are not nested within clusters (a group has rows in two clusters); fe and re "
+        "need each group inside one cluster, as Stata's xtreg does");
+
+  const Panel p = describe(y, X, groups, nesting.nested ? nullptr : cl.code.data());
+  PanelResult res;
+  res.model = model;
+  res.n_obs = n;
+  res.n_groups = p.groups;
+  res.n_clusters = cl.count;
+  res.t_min = std::int64_t(p.count.minCoeff());
+  res.t_max = std::int64_t(p.count.maxCoeff());
+  res.t_mean = double(n) / double(p.groups);
+
+  // Cross products of [x, y] around group means and around the grand mean.
+  const MatrixXd within = within_cross_products(p);
+  const MatrixXd total = within + weighted_cross_products(p.dev, p.count);
+  const VectorXd total_ss = total.diagonal().head(k);
+  const VectorXd magnitude = total_ss + double(n) * p.grand.head(k).cwiseAbs2();
+  std::vector<Dropped> why;
+  const Indices kept =
+      independent_columns((model == PanelModel::fe ? within : total).topLeftCorner(k, k), total_ss,
+                          magnitude, options.collinearity_tolerance, &why);
+  report_dropped(names, why, res);
+
+  const Transform t = transform_of(p, within, total_ss, magnitude, kept, options, res);
+  const Solution sol = solve(p, within, total, kept, t);
+  r_squared(p, within, total, sol.b, res);
+  const VectorXd ubar = p.dev.row(k).transpose() - p.dev.topRows(k).transpose() * sol.b;
+  const Scores sc = scores_of(p, sol, t, ubar, cl, nesting, !cluster.empty());
+  res.rss = sc.rss;
+  const double s2 = variances(p, kept, sol, sc, cl.count, names, model, res);
+  error_components(p, ubar, t, s2, model, res);
   return res;
 }
 
