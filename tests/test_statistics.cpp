@@ -40,3 +40,11 @@ TEST(Statistics, CostPerEffectIsNanWithoutAnEffect) {
   EXPECT_EQ(cost_per_effect(-3, 2), -1.5);
   EXPECT_TRUE(std::isnan(cost_per_effect(10, 0)));
 }
+
+TEST(Statistics, SampleQuantileInterpolatesBetweenOrderStatistics) {
+  const std::vector<double> v = {1, 2, 4, 8};
+  EXPECT_EQ(sample_quantile(v, 0), 1);
+  EXPECT_EQ(sample_quantile(v, 1), 8);
+  EXPECT_DOUBLE_EQ(sample_quantile(v, 0.5), 3);      // between 2 and 4
+  EXPECT_DOUBLE_EQ(sample_quantile(v, 0.975), 7.7);  // h = 2.925: 4 + 0.925 * 4
+}

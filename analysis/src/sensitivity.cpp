@@ -9,6 +9,7 @@
 #include <stdexcept>
 #include <string>
 
+#include "smesim/analysis/statistics.hpp"
 #include "smesim/model/random.hpp"
 
 namespace smesim::analysis {
@@ -46,18 +47,10 @@ bool estimate(const std::vector<double>& y, std::size_t N, std::size_t d, Row ro
   return true;
 }
 
-// Quantile q of sorted values (linear interpolation between order statistics).
-double quantile(const std::vector<double>& sorted, double q) {
-  const double h = q * static_cast<double>(sorted.size() - 1);
-  const auto lo = static_cast<std::size_t>(std::floor(h));
-  const std::size_t hi = std::min(lo + 1, sorted.size() - 1);
-  return sorted[lo] + (h - static_cast<double>(lo)) * (sorted[hi] - sorted[lo]);
-}
-
 double half_width(std::vector<double> values) {
   if (values.empty()) return std::numeric_limits<double>::quiet_NaN();
   std::sort(values.begin(), values.end());
-  return 0.5 * (quantile(values, 0.975) - quantile(values, 0.025));
+  return 0.5 * (sample_quantile(values, 0.975) - sample_quantile(values, 0.025));
 }
 
 // Row draws per bootstrap stream: a Stream holds 2^20 - 4 numbers and below() uses one.

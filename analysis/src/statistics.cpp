@@ -1,5 +1,6 @@
 #include "smesim/analysis/statistics.hpp"
 
+#include <algorithm>
 #include <boost/math/distributions/students_t.hpp>
 #include <cmath>
 #include <limits>
@@ -30,6 +31,13 @@ MeanInterval mean_interval(std::span<const double> values, double t) {
   out.low = m - t * out.sd / std::sqrt(double(n));
   out.high = m + t * out.sd / std::sqrt(double(n));
   return out;
+}
+
+double sample_quantile(std::span<const double> sorted, double q) {
+  const double h = q * static_cast<double>(sorted.size() - 1);
+  const auto lo = static_cast<std::size_t>(std::floor(h));
+  const std::size_t hi = std::min(lo + 1, sorted.size() - 1);
+  return sorted[lo] + (h - static_cast<double>(lo)) * (sorted[hi] - sorted[lo]);
 }
 
 double cost_per_effect(double extra_cost, double extra_effect) {

@@ -1,6 +1,7 @@
 // Summary statistics of replicated runs, in one place for the sweep engine (sim/), the analysis
 // commands and, through the results file, the Python report: Student t quantiles (Boost.Math),
-// the mean, standard deviation and interval of the mean over replications, and cost per effect.
+// the mean, standard deviation and interval of the mean over replications, sample quantiles, and
+// cost per effect.
 // A small library of its own (smesim_statistics) so that sim/ can use it without depending on
 // the rest of analysis/.
 #pragma once
@@ -26,6 +27,10 @@ struct MeanInterval {
 // Mean, standard deviation and interval of the mean of `values`, with `t` = t_quantile(n)
 // computed once by the caller for many summaries of the same size.
 MeanInterval mean_interval(std::span<const double> values, double t);
+
+// Quantile q (in [0, 1]) of `sorted` (ascending, not empty) by linear interpolation between
+// order statistics (R's type 7); the bootstrap intervals of the Sobol indices use it.
+double sample_quantile(std::span<const double> sorted, double q);
 
 // Extra cost per unit of extra effect (e.g. million yen per additional internationalized SME);
 // NaN when the effect is zero.
