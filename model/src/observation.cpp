@@ -65,14 +65,15 @@ std::vector<double> World::aggregates() const {
   double smes = 0, les = 0, sme_exp = 0, sme_fdi = 0, le_fdi = 0, le_exp = 0, Y = 0, Y_sme = 0;
   double L = 0, L_sme = 0, affiliates = 0, affiliates_sme = 0, sme_intl = 0;
   std::array<double, kRegions> fdi_r{}, exp_r{};
-  for (std::size_t i = 0; i < n(); ++i) {
-    if (!f_.alive[i]) continue;
-    const bool le = f_.is_le(i, params_);
-    const bool x = f_.any_mode(i, Mode::exporting), d = f_.any_mode(i, Mode::fdi);
-    Y += f_.Y[i];
-    L += f_.L[i];
+  for (std::size_t i = 0; i < s_.firms.size(); ++i) {
+    if (!s_.firms.alive[i]) continue;
+    const bool le = s_.firms.is_le(i, params_);
+    const bool x = s_.firms.any_mode(i, Mode::exporting), d = s_.firms.any_mode(i, Mode::fdi);
+    Y += s_.firms.Y[i];
+    L += s_.firms.L[i];
     double aff = 0;
-    for (int r = 0; r < kRegions; ++r) aff += f_.mode[i * kRegions + r] == std::uint8_t(Mode::fdi);
+    for (int r = 0; r < kRegions; ++r)
+      aff += s_.firms.mode[i * kRegions + r] == std::uint8_t(Mode::fdi);
     affiliates += aff;
     if (le) {
       les += 1;
@@ -83,16 +84,16 @@ std::vector<double> World::aggregates() const {
       sme_exp += x;
       sme_fdi += d;
       sme_intl += x || d;
-      Y_sme += f_.Y[i];
-      L_sme += f_.L[i];
+      Y_sme += s_.firms.Y[i];
+      L_sme += s_.firms.L[i];
       affiliates_sme += aff;
       for (int r = 0; r < kRegions; ++r) {
-        fdi_r[r] += f_.mode[i * kRegions + r] == std::uint8_t(Mode::fdi);
-        exp_r[r] += f_.mode[i * kRegions + r] == std::uint8_t(Mode::exporting);
+        fdi_r[r] += s_.firms.mode[i * kRegions + r] == std::uint8_t(Mode::fdi);
+        exp_r[r] += s_.firms.mode[i * kRegions + r] == std::uint8_t(Mode::exporting);
       }
     }
   }
-  const auto& c = counters_;
+  const auto& c = s_.counters;
   const double spend = c.spend_loans + c.spend_jetro + c.spend_training + c.spend_succession;
   std::vector<double> v = {smes + les,
                            smes,
@@ -133,8 +134,8 @@ std::vector<double> World::aggregates() const {
                            c.spend_jetro,
                            c.spend_training,
                            c.spend_succession,
-                           env_.fx,
-                           env_.fta,
+                           s_.env.fx,
+                           s_.env.fta,
                            share(sme_intl, smes)};
   for (int r = 0; r < kRegions; ++r) v.push_back(share(fdi_r[r], smes));
   for (int r = 0; r < kRegions; ++r) v.push_back(share(exp_r[r], smes));
@@ -172,7 +173,9 @@ struct Column {
 // Sorts rows (stably) by the id of the firm slot(row) when slots are not in id order already.
 template <class Slot>
 void World::by_id(std::vector<std::uint32_t>& rows, Slot slot) const {
-  auto before = [&](std::uint32_t x, std::uint32_t y) { return f_.id[slot(x)] < f_.id[slot(y)]; };
+  auto before = [&](std::uint32_t x, std::uint32_t y) {
+    return s_.firms.id[slot(x)] < s_.firms.id[slot(y)];
+  };
   if (!std::is_sorted(rows.begin(), rows.end(), before))
     std::stable_sort(rows.begin(), rows.end(), before);
 }
@@ -193,24 +196,27 @@ void World::append_panel(Table& t) const {
                                         "experience_region",
                                         "trained"};
   for (auto r : kRegionNames) int_names.push_back("mode_" + std::string(r));
-  const Column scalars[] = {{"L", &f_.L},
-                            {"Y", &f_.Y},
-                            {"Ymkt", &f_.Ymkt},
-                            {"Y_keiretsu", &f_.Y_keiretsu},
-                            {"Y_parts", &f_.Y_parts},
-                            {"Y_back", &f_.Y_back},
-                            {"Y_exports", &f_.Y_exports},
-                            {"RD", &f_.RD},
-                            {"W", &f_.W},
-                            {"K_dom", &f_.K_dom},
-                            {"a", &f_.a},
-                            {"rho", &f_.rho},
-                            {"experience", &f_.experience},
-                            {"ell", &f_.ell},
-                            {"proactivity", &f_.proactivity},
-                            {"age", &f_.age}};
-  const Column regional[] = {
-      {"X", &f_.X}, {"So", &f_.So}, {"saj", &f_.saj}, {"suj", &f_.suj}, {"I", &f_.info}};
+  const Column scalars[] = {{"L", &s_.firms.L},
+                            {"Y", &s_.firms.Y},
+                            {"Ymkt", &s_.firms.Ymkt},
+                            {"Y_keiretsu", &s_.firms.Y_keiretsu},
+                            {"Y_parts", &s_.firms.Y_parts},
+                            {"Y_back", &s_.firms.Y_back},
+                            {"Y_exports", &s_.firms.Y_exports},
+                            {"RD", &s_.firms.RD},
+                            {"W", &s_.firms.W},
+                            {"K_dom", &s_.firms.K_dom},
+                            {"a", &s_.firms.a},
+                            {"rho", &s_.firms.rho},
+                            {"experience", &s_.firms.experience},
+                            {"ell", &s_.firms.ell},
+                            {"proactivity", &s_.firms.proactivity},
+                            {"age", &s_.firms.age}};
+  const Column regional[] = {{"X", &s_.firms.X},
+                             {"So", &s_.firms.So},
+                             {"saj", &s_.firms.saj},
+                             {"suj", &s_.firms.suj},
+                             {"I", &s_.firms.info}};
   std::vector<std::string> real_names;
   for (const auto& s : scalars) real_names.push_back(s.first);
   for (const auto& s : regional)
@@ -220,29 +226,29 @@ void World::append_panel(Table& t) const {
 
   // Rows in firm-id order (compact() groups the slots by industry).
   std::vector<std::uint32_t> rows;
-  for (std::size_t i = 0; i < n(); ++i)
-    if ((f_.alive[i] || f_.exit_year[i] == env_.year) &&
-        f_.L[i] >= params_.output.panel_min_employees)
+  for (std::size_t i = 0; i < s_.firms.size(); ++i)
+    if ((s_.firms.alive[i] || s_.firms.exit_year[i] == s_.env.year) &&
+        s_.firms.L[i] >= params_.output.panel_min_employees)
       rows.push_back(std::uint32_t(i));
   by_id(rows, [](std::uint32_t i) { return std::size_t(i); });
   for (const std::size_t i : rows) {
     const std::int32_t ints[] = {std::int32_t(key_.point),
                                  std::int32_t(key_.replication),
-                                 env_.year,
-                                 std::int32_t(f_.id[i]),
-                                 f_.industry[i],
-                                 f_.tier[i],
-                                 f_.is_le(i, params_),
-                                 f_.D_parent[i],
-                                 f_.alive[i],
-                                 f_.exit_cause[i],
-                                 f_.entry_year[i],
-                                 customer_id(f_.customer0[i]),
-                                 f_.experience_region[i],
-                                 f_.trained[i]};
+                                 s_.env.year,
+                                 std::int32_t(s_.firms.id[i]),
+                                 s_.firms.industry[i],
+                                 s_.firms.tier[i],
+                                 s_.firms.is_le(i, params_),
+                                 s_.firms.D_parent[i],
+                                 s_.firms.alive[i],
+                                 s_.firms.exit_cause[i],
+                                 s_.firms.entry_year[i],
+                                 customer_id(s_.firms.customer0[i]),
+                                 s_.firms.experience_region[i],
+                                 s_.firms.trained[i]};
     std::size_t k = 0;
     for (auto v : ints) ic[k++]->push_back(v);
-    for (int r = 0; r < kRegions; ++r) ic[k++]->push_back(f_.mode[i * kRegions + r]);
+    for (int r = 0; r < kRegions; ++r) ic[k++]->push_back(s_.firms.mode[i * kRegions + r]);
     k = 0;
     for (const auto& s : scalars) rc[k++]->push_back(s.at(i));
     for (const auto& s : regional)
@@ -255,7 +261,8 @@ void World::append_panel(Table& t) const {
 std::int32_t World::customer_id(std::int32_t c) const {
   if (c == kNoFirm) return kNoFirm;
   const auto k = std::size_t(c);
-  return f_.alive[k] || f_.exit_year[k] == env_.year ? std::int32_t(f_.id[k]) : kNoFirm;
+  return s_.firms.alive[k] || s_.firms.exit_year[k] == s_.env.year ? std::int32_t(s_.firms.id[k])
+                                                                   : kNoFirm;
 }
 
 void World::append_decisions(Table& t) const {
@@ -263,15 +270,15 @@ void World::append_decisions(Table& t) const {
       t, {"point", "rep", "year", "firm", "source", "mode", "region", "outcome", "customer"});
   const auto rc = real_columns(t, {"V", "F"});
   // Rows in firm-id order, each firm's candidates in the order they were found.
-  std::vector<std::uint32_t> rows(decision_log_.size());
+  std::vector<std::uint32_t> rows(s_.decisions.size());
   std::iota(rows.begin(), rows.end(), 0u);
-  by_id(rows, [&](std::uint32_t k) { return std::size_t(decision_log_[k].firm); });
+  by_id(rows, [&](std::uint32_t k) { return std::size_t(s_.decisions[k].firm); });
   for (const std::uint32_t row : rows) {
-    const Candidate& c = decision_log_[row];
+    const Candidate& c = s_.decisions[row];
     const std::int32_t ints[] = {std::int32_t(key_.point),
                                  std::int32_t(key_.replication),
-                                 env_.year,
-                                 std::int32_t(f_.id[std::size_t(c.firm)]),
+                                 s_.env.year,
+                                 std::int32_t(s_.firms.id[std::size_t(c.firm)]),
                                  std::int32_t(c.source),
                                  std::int32_t(c.mode),
                                  c.region,
