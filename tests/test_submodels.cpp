@@ -28,6 +28,7 @@
 #include "smesim/model/initialization.hpp"
 #include "smesim/model/learning.hpp"
 #include "smesim/model/managers.hpp"
+#include "smesim/model/observation.hpp"
 #include "smesim/model/opportunities.hpp"
 #include "smesim/model/overseas.hpp"
 #include "smesim/model/params.hpp"
@@ -1277,6 +1278,181 @@ TEST(Compaction, DroppingExitedFirmsEveryYearKeepsEveryFirmsPathUpToRounding) {
     }
   }
   EXPECT_EQ(g.size(), alive);  // compacted after the last year: alive firms only
+}
+
+// ---------------------------------------------------------------------------------------------
+// The schedule (spec 3)
+
+TEST(Schedule, WorldStepNamesAndTimersComeFromTheSchedule) {
+  const auto names = World::step_names();
+  ASSERT_EQ(names.size(), schedule().size());
+  for (std::size_t k = 0; k < names.size(); ++k) EXPECT_EQ(names[k], schedule()[k].name);
+  EXPECT_EQ(names, (std::vector<std::string>{"begin_year", "environment", "managers", "relocation",
+                                             "production", "opportunities", "decisions", "overseas",
+                                             "learning", "accounting", "entry"}));
+  for (const Step& s : schedule()) {
+    EXPECT_EQ(&schedule_step(s.name), &s);
+    EXPECT_FALSE(s.function.empty() || s.reads.empty() || s.writes.empty()) << s.name;
+  }
+  EXPECT_THROW(schedule_step("no such step"), std::out_of_range);
+}
+
+TEST(Schedule, RunningTheStepsByHandIsWorldStep) {
+  Params p = small_params(500);
+  World w(p, kKey);
+  Economy e(p);
+  for (int year = 0; year < 3; ++year) {
+    w.step();
+    e.s.env.year = e.year;
+    for (const Step& s : schedule()) s.run(e.p, e.y(), e.s);
+    ++e.year;
+    ASSERT_EQ(aggregate_values(e.p, e.s), w.aggregates()) << "year " << w.year();
+  }
+  EXPECT_EQ(e.s.firms.Y, w.firms().Y);
+  EXPECT_EQ(e.s.firms.info, w.firms().info);
+  EXPECT_EQ(e.s.mean_log_rd, w.state().mean_log_rd);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Outputs declared once (observation.hpp)
+
+TEST(Outputs, NamesAndValuesComeFromOneDeclarationEach) {
+  Params p = small_params();
+  World w(p, kKey);
+  w.step();
+  const auto names = World::aggregate_names();
+  ASSERT_EQ(names.size(), w.aggregates().size());
+  std::size_t expected = 0;
+  for (const auto& a : aggregates()) expected += a.per_region ? kRegions : 1;
+  EXPECT_EQ(names.size(), expected);
+  EXPECT_EQ(names.front(), "firms");
+  EXPECT_EQ(names.back(), "sme_export_share_others");
+  Table panel, log;
+  w.append_panel(panel);
+  w.append_decisions(log);
+  std::size_t ints = 0, reals = 0;
+  for (const auto& c : panel_columns()) (c.integer ? ints : reals) += c.per_region ? kRegions : 1;
+  EXPECT_EQ(panel.ints.size(), ints);
+  EXPECT_EQ(panel.reals.size(), reals);
+  EXPECT_EQ(panel.ints[3].first, "firm");
+  EXPECT_EQ(panel.reals.back().first, "I_others");
+  EXPECT_EQ(log.ints.size() + log.reals.size(), decision_columns().size());
+}
+
+TEST(Outputs, YearCountersAddEveryDeclaredField) {
+  YearCounters a, b;
+  double k = 1.0;
+  YearCounters::fields(b, [&](const char*, const char*, const char*, double* v, std::size_t n) {
+    for (std::size_t j = 0; j < n; ++j) v[j] = k++;
+  });
+  a.add(b);
+  a.add(b);
+  k = 1.0;
+  YearCounters::fields(a,
+                       [&](const char* name, const char*, const char*, double* v, std::size_t n) {
+                         for (std::size_t j = 0; j < n; ++j)
+                           EXPECT_EQ(v[j], 2.0 * k++) << name << "[" << j << "]";
+                       });
+  EXPECT_EQ(a.successions_supported, 2.0 * b.successions_supported);
+}
+
+// ---------------------------------------------------------------------------------------------
+// The checked build (checks.hpp)
+
+TEST(Checked, InvariantChecksNameTheStepTheFirmAndTheField) {
+  Params p = small_params();
+  Economy e(p);
+  e.start_year();
+  EXPECT_NO_THROW(check_invariants(e.p, e.s, "environment"));
+  auto message = [&](const char* step) {
+    try {
+      check_invariants(e.p, e.s, step);
+    } catch (const std::logic_error& x) {
+      return std::string(x.what());
+    }
+    return std::string("(no error)");
+  };
+  Firms& f = e.s.firms;
+  const std::size_t i = 7;
+  const std::string firm = "firm " + std::to_string(f.id[i]);
+
+  const float info = f.info[at(i, kChina)];
+  f.info[at(i, kChina)] = 1.5f;  // a share out of [0, 1]
+  std::string m = message("learning");
+  EXPECT_NE(m.find("'learning'"), std::string::npos) << m;
+  EXPECT_NE(m.find(firm), std::string::npos) << m;
+  EXPECT_NE(m.find("info"), std::string::npos) << m;
+  f.info[at(i, kChina)] = info;
+
+  const double Y = f.Y[i];
+  f.Y[i] = std::numeric_limits<double>::quiet_NaN();  // a NaN written by a step
+  m = message("production");
+  EXPECT_NE(m.find("'production'"), std::string::npos) << m;
+  EXPECT_NE(m.find(firm), std::string::npos) << m;
+  EXPECT_NE(m.find("Y ="), std::string::npos) << m;
+  f.Y[i] = Y;
+
+  f.customer0[i] = std::int32_t(f.size());  // a customer out of range
+  m = message("entry");
+  EXPECT_NE(m.find("customer0"), std::string::npos) << m;
+  f.customer0[i] = kNoFirm;
+  f.industry[i] = kIndustries;  // an alive firm without a valid industry
+  m = message("entry");
+  EXPECT_NE(m.find("industry"), std::string::npos) << m;
+  f.alive[i] = 0;  // exited firms keep their slot, and are not checked
+  EXPECT_NO_THROW(check_invariants(e.p, e.s, "entry"));
+}
+
+#if SMESIM_CHECKED
+TEST(Checked, CheckedBuildChecksEveryStepOfARun) {
+  Params p = small_params(1000);
+  p.end_year = 1990;
+  World w(p, kKey);
+  while (!w.finished()) ASSERT_NO_THROW(w.step()) << w.year();
+}
+#endif
+
+// ---------------------------------------------------------------------------------------------
+// Generated docs: the schedule and the output tables
+
+// Compares the text between docs/<file>'s markers of `name` with `text`; rewrites it instead when
+// SMESIM_UPDATE_GENERATED=1 (scripts/update-generated.sh).
+void check_generated(const std::string& file, const std::string& name, const std::string& text) {
+  const std::string path = std::string(SMESIM_SOURCE_DIR) + "/docs/" + file;
+  std::string doc;
+  {
+    std::ifstream in(path);
+    ASSERT_TRUE(in) << path;
+    std::stringstream ss;
+    ss << in.rdbuf();
+    doc = ss.str();
+  }
+  const std::string begin = "<!-- BEGIN generated: " + name + " -->\n";
+  const std::string end = "<!-- END generated: " + name + " -->";
+  const auto b = doc.find(begin);
+  ASSERT_NE(b, std::string::npos) << path << " has no marker " << begin;
+  const auto from = b + begin.size();
+  const auto e = doc.find(end, from);
+  ASSERT_NE(e, std::string::npos) << path << " has no marker " << end;
+  const char* update = std::getenv("SMESIM_UPDATE_GENERATED");
+  if (update && std::string(update) == "1") {
+    if (doc.compare(from, e - from, text) != 0) {
+      doc.replace(from, e - from, text);
+      std::ofstream(path) << doc;
+    }
+    return;
+  }
+  EXPECT_EQ(doc.substr(from, e - from), text)
+      << path << " differs from the declarations: run scripts/update-generated.sh";
+}
+
+TEST(GeneratedDocs, Schedule) { check_generated("model.md", "schedule", schedule_table()); }
+TEST(GeneratedDocs, Aggregates) {
+  check_generated("file-format.md", "aggregates", aggregates_table());
+}
+TEST(GeneratedDocs, PanelColumns) { check_generated("file-format.md", "panel", panel_table()); }
+TEST(GeneratedDocs, DecisionColumns) {
+  check_generated("file-format.md", "decisions", decisions_table());
 }
 
 }  // namespace

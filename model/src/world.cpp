@@ -6,6 +6,7 @@
 #include "smesim/model/checks.hpp"
 #include "smesim/model/environment.hpp"
 #include "smesim/model/initialization.hpp"
+#include "smesim/model/observation.hpp"
 #include "smesim/model/schedule.hpp"
 
 namespace smesim::model {
@@ -40,6 +41,11 @@ std::vector<std::string> World::step_names() {
   for (const Step& s : schedule()) names.emplace_back(s.name);
   return names;
 }
+
+std::vector<double> World::aggregates() const { return aggregate_values(params_, s_); }
+std::vector<std::string> World::aggregate_names() { return model::aggregate_names(); }
+void World::append_panel(Table& panel) const { model::append_panel(params_, key_, s_, panel); }
+void World::append_decisions(Table& log) const { model::append_decisions(key_, s_, log); }
 
 void World::compact() { model::compact(exec_, s_.firms, s_.networks); }
 

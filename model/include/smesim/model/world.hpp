@@ -55,9 +55,6 @@ class World {
   void compact();
 
  private:
-  template <class Slot>
-  void by_id(std::vector<std::uint32_t>& rows, Slot slot) const;  // (observation.cpp)
-  std::int32_t customer_id(std::int32_t c) const;
   Params params_;
   StreamKey key_;
   Executor exec_;
