@@ -1381,7 +1381,7 @@ TEST(Checked, InvariantChecksNameTheStepTheFirmAndTheField) {
   std::string m = message("learning");
   EXPECT_NE(m.find("'learning'"), std::string::npos) << m;
   EXPECT_NE(m.find(firm), std::string::npos) << m;
-  EXPECT_NE(m.find("info"), std::string::npos) << m;
+  EXPECT_NE(m.find("info[china] = 1.5 is outside [0, 1]"), std::string::npos) << m;
   f.info[at(i, kChina)] = info;
 
   const double Y = f.Y[i];

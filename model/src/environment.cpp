@@ -7,8 +7,11 @@
 namespace smesim::model {
 
 void begin_year(const YearContext& y, Firms& f, Networks& net, YearCounters& counters,
-                DecisionLog& log, Tiers& tiers) {
+                Opportunities& opportunities, DecisionLog& log, Tiers& tiers) {
   counters = YearCounters{};
+  // Last year's candidates hold slots that compaction may renumber: cleared with the log.
+  opportunities.by_block.clear();
+  opportunities.active_mask.clear();
   log.clear();
   // Exited firms keep their slots until they are an eighth of all slots (after a year's
   // observation has seen them exit): then they are dropped, so that the state and the per-firm

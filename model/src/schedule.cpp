@@ -25,10 +25,11 @@ using Y = const YearContext&;
 
 constexpr std::array kSchedule = {
     Step{"begin_year", "begin_year", "environment", "3", "firms (alive, tier, sales, productivity)",
-         "counters and decision log (cleared), firms (sales history, relocation flags; slots "
+         "counters, candidates and decision log (cleared), firms (sales history, relocation flags; "
+         "slots "
          "compacted), networks (renumbered), tiers",
          [](P, Y y, State& s) {
-           begin_year(y, s.firms, s.networks, s.counters, s.decisions, s.tiers);
+           begin_year(y, s.firms, s.networks, s.counters, s.opportunities, s.decisions, s.tiers);
          }},
     Step{"environment", "update_environment", "environment", "6.1 (5.1)", "environment",
          "environment (demand, foreign markets, fx, FTA, tariffs)",

@@ -6,11 +6,11 @@
 
 namespace smesim::model {
 
-// Starts year y: clears the year's counters and decision log, compacts the firm slots when the
-// exited are an eighth of them, shifts the sales histories, clears the relocation flags and lists
-// the alive firms by tier for production.
+// Starts year y: clears the year's counters, candidates and decision log, compacts the firm slots
+// when the exited are an eighth of them, shifts the sales histories, clears the relocation flags
+// and lists the alive firms by tier for production.
 void begin_year(const YearContext& y, Firms& f, Networks& net, YearCounters& counters,
-                DecisionLog& log, Tiers& tiers);
+                Opportunities& opportunities, DecisionLog& log, Tiers& tiers);
 
 // Drops the slots of exited firms and groups the rest by industry. Firms keep their ids and
 // random numbers; positions held in the networks and in customers are remapped.
