@@ -16,8 +16,8 @@ void Firms::resize(std::size_t n) {
   for_each_array([n](const char*, auto& v, auto value, bool regional) {
     using T = typename std::remove_reference_t<decltype(v)>::value_type;
     const std::size_t count = regional ? n * kRegions : n;
-    // Entry appends a few percent a year: World reserves room for years of entry at once, and
-    // beyond that the capacity grows by 1/16 rather than doubling.
+    // Entry appends a few percent a year: enter_firms() reserves room for years of entry at once,
+    // and beyond that the capacity grows by 1/16 rather than doubling.
     if (count > v.capacity()) v.reserve(v.empty() ? count : count + count / 16);
     v.resize(count, T(value));
   });

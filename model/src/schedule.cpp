@@ -25,9 +25,8 @@ using Y = const YearContext&;
 
 constexpr std::array kSchedule = {
     Step{"begin_year", "begin_year", "environment", "3", "firms (alive, tier, sales, productivity)",
-         "counters, candidates and decision log (cleared), firms (sales history, relocation flags; "
-         "slots "
-         "compacted), networks (renumbered), tiers",
+         "counters, candidates and decision log (cleared), firms (sales history, relocation "
+         "flags; slots compacted), networks (renumbered), tiers",
          [](P, Y y, State& s) {
            begin_year(y, s.firms, s.networks, s.counters, s.opportunities, s.decisions, s.tiers);
          }},

@@ -30,6 +30,9 @@ enum class Outcome : std::uint8_t {
 };
 inline constexpr std::size_t kOutcomes = 5;
 inline constexpr std::size_t kExitCauses = 4;  // ExitCause, `none` included
+static_assert(kSources == std::size_t(Source::jetro) + 1 &&
+              kOutcomes == std::size_t(Outcome::superseded) + 1 &&
+              kExitCauses == std::size_t(ExitCause::decline) + 1);
 
 // A candidate move (spec 5.5) and, after the decisions, its outcome (spec 5.6).
 struct Candidate {
