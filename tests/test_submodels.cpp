@@ -1,6 +1,8 @@
-// Unit tests of the submodels (spec section 5): a small World, the state of one or two firms set by
-// hand, one submodel called as World::step would call it, and the result compared with the
-// spec's formula evaluated by hand in the test. Also the counter-based streams (spec 7).
+// Unit tests of the submodels (spec section 5): a small economy's initial state, the state of one
+// or two firms set by hand, the submodel function that the schedule calls (schedule.hpp) called
+// directly on that state, and the result compared with the spec's formula evaluated by hand in
+// the test. Also the schedule itself, the checked build's checks and the counter-based streams
+// (spec 7).
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -9,19 +11,38 @@
 #include <cmath>
 #include <cstddef>
 #include <cstdint>
+#include <cstdlib>
+#include <fstream>
 #include <limits>
+#include <sstream>
+#include <stdexcept>
+#include <string>
 #include <vector>
 
+#include "smesim/model/accounting.hpp"
+#include "smesim/model/checks.hpp"
+#include "smesim/model/decisions.hpp"
 #include "smesim/model/draws.hpp"
 #include "smesim/model/firms.hpp"
+#include "smesim/model/groups.hpp"
+#include "smesim/model/initialization.hpp"
+#include "smesim/model/learning.hpp"
+#include "smesim/model/managers.hpp"
+#include "smesim/model/observation.hpp"
+#include "smesim/model/opportunities.hpp"
+#include "smesim/model/overseas.hpp"
 #include "smesim/model/params.hpp"
+#include "smesim/model/production.hpp"
 #include "smesim/model/random.hpp"
+#include "smesim/model/relocation.hpp"
+#include "smesim/model/schedule.hpp"
 #include "smesim/model/world.hpp"
 
 namespace {
 
 using smesim::model::Candidate;
 using smesim::model::Environment;
+using smesim::model::Executor;
 using smesim::model::ExitCause;
 using smesim::model::Firms;
 using smesim::model::kNoFirm;
@@ -35,9 +56,12 @@ using smesim::model::Params;
 using smesim::model::Path;
 using smesim::model::Purpose;
 using smesim::model::Source;
+using smesim::model::State;
 using smesim::model::Stream;
 using smesim::model::StreamKey;
 using smesim::model::World;
+using smesim::model::YearContext;
+using namespace smesim::model;  // the submodel functions
 
 constexpr StreamKey kKey{20240611ull, 0, 0};
 constexpr int kNA = 0, kEurope = 1, kNies = 2, kAsean = 3, kChina = 4;
@@ -78,6 +102,26 @@ void quiet_production(Params& p) {
   p.production.productivity_pass = 0.0;
   p.production.kappa_rep = 0.0;
 }
+
+// A small economy for one submodel: its parameters, its initial state (initialize(), as World's
+// constructor makes it) and the year being stepped. start_year() runs the schedule's first two
+// steps, as World::step() does before any submodel.
+struct Economy {
+  Params p;
+  Executor exec = Executor::serial();
+  StreamKey key;
+  State s;
+  int year;
+  explicit Economy(const Params& params, StreamKey k = kKey)
+      : p(params), key(k), s(initialize(p, exec, key)), year(p.start_year) {}
+  YearContext y() const { return YearContext::of(exec, key, p, year); }
+  void run(std::string_view step) { schedule_step(step).run(p, y(), s); }
+  void start_year() {
+    s.env.year = year;
+    run("begin_year");
+    run("environment");
+  }
+};
 
 std::size_t at(std::size_t i, int r) { return i * kRegions + std::size_t(r); }
 
@@ -124,8 +168,8 @@ TEST(SubmodelRelocation, RelocationMovesPhiOfProductionAndCutsOpenMarketSales) {
   // every other region (c = 1000), so with theta0_r = 100 the hazard is 1 in ASEAN and 0 elsewhere.
   for (int r = 0; r < kRegions; ++r) p.regions[r].c = r == kAsean ? 0.0 : 1000.0;
   p.relocation.theta0_r = 100.0;
-  World w(p, kKey);
-  Firms& f = w.mutable_firms();
+  Economy w(p);
+  Firms& f = w.s.firms;
   const std::size_t j = kFirst;
   isolate(f, j);
   f.industry[j] = kFood;
@@ -136,11 +180,10 @@ TEST(SubmodelRelocation, RelocationMovesPhiOfProductionAndCutsOpenMarketSales) {
   f.K_dom[j] = 400.0;
   f.ever_international[j] = 1;
 
-  w.begin_year();
-  w.update_environment();
-  ASSERT_GT(w.relocation_hazard(j, kAsean), 1.0 - 1e-12);
-  ASSERT_EQ(w.relocation_hazard(j, kChina), 0.0);
-  w.relocate_large_firms();
+  w.start_year();
+  ASSERT_GT(relocation_hazard(w.p, w.s.env, w.s.firms, j, kAsean), 1.0 - 1e-12);
+  ASSERT_EQ(relocation_hazard(w.p, w.s.env, w.s.firms, j, kChina), 0.0);
+  relocate_large_firms(w.p, w.y(), w.s.env, w.s.firms, w.s.counters);
 
   // So[r] += phi * Y(t-1), the same share of domestic fixed assets goes abroad.
   expect_close(f.So[at(j, kAsean)], 0.15 * 1000.0, "So after relocation");
@@ -154,12 +197,12 @@ TEST(SubmodelRelocation, RelocationMovesPhiOfProductionAndCutsOpenMarketSales) {
     }
   EXPECT_EQ(f.relocated_mask[j], 1u << kAsean);
   expect_close(f.relocation_cut[j], 1.0 - 0.15, "relocation_cut");
-  EXPECT_GE(w.counters().relocations, 1.0);
+  EXPECT_GE(w.s.counters.relocations, 1.0);
 
-  w.produce();
+  produce(w.p, w.y(), w.s.tiers, w.s.env, w.s.firms);
   // The demand ratio is exactly 1 (D = 1, m_k = 0), so the open market only loses the moved lines.
-  EXPECT_DOUBLE_EQ(w.environment().D_eff[kFood], 1.0);
-  EXPECT_DOUBLE_EQ(w.environment().D_eff_prev[kFood], 1.0);
+  EXPECT_DOUBLE_EQ(w.s.env.D_eff[kFood], 1.0);
+  EXPECT_DOUBLE_EQ(w.s.env.D_eff_prev[kFood], 1.0);
   expect_close(f.Ymkt[j], 600.0 * (1.0 - 0.15), "Ymkt after relocation");
   // Y = Ymkt + parts to the own affiliate (psi = 0: no suppliers) - import-back (chi = 1).
   const double So = 0.15 * 1000.0;
@@ -172,23 +215,26 @@ TEST(SubmodelRelocation, RelocationMovesPhiOfProductionAndCutsOpenMarketSales) {
 
 TEST(SubmodelRelocation, HazardMatchesFormula) {
   Params p = small_params();
-  World w(p, kKey);
-  Firms& f = w.mutable_firms();
-  Environment& env = w.mutable_environment();
+  Economy w(p);
+  Firms& f = w.s.firms;
+  Environment& env = w.s.env;
   const std::size_t i = kFirst;
   f.industry[i] = kElectrical;  // theta0_k = 0.5
   f.L[i] = 2500.0;
   env.adv[kChina] = 0.2;
   // theta0_r + theta0_k + theta_c adv + theta_m g_china + 0.5 log(L / 1000)
   const double x = -4.5 + 0.5 + 3.0 * 0.2 + 10.0 * 0.09 + 0.5 * std::log(2500.0 / 1000.0);
-  EXPECT_NEAR(w.relocation_hazard(i, kChina), 1.0 / (1.0 + std::exp(-x)), 1e-14);
+  EXPECT_NEAR(relocation_hazard(w.p, w.s.env, w.s.firms, i, kChina), 1.0 / (1.0 + std::exp(-x)),
+              1e-14);
 
   f.industry[i] = kTransport;  // theta0_k = 0.3
   f.L[i] = 400.0;
   env.adv[kNA] = -0.3;
   const double y = -4.5 + 0.3 + 3.0 * -0.3 + 10.0 * 0.025 + 0.5 * std::log(400.0 / 1000.0);
-  EXPECT_NEAR(w.relocation_hazard(i, kNA), 1.0 / (1.0 + std::exp(-y)), 1e-14);
-  EXPECT_LT(w.relocation_hazard(i, kNA), w.relocation_hazard(i, kChina));
+  EXPECT_NEAR(relocation_hazard(w.p, w.s.env, w.s.firms, i, kNA), 1.0 / (1.0 + std::exp(-y)),
+              1e-14);
+  EXPECT_LT(relocation_hazard(w.p, w.s.env, w.s.firms, i, kNA),
+            relocation_hazard(w.p, w.s.env, w.s.firms, i, kChina));
 }
 
 TEST(SubmodelRelocation, CostAdvantageFollowsTheExchangeRate) {
@@ -198,13 +244,12 @@ TEST(SubmodelRelocation, CostAdvantageFollowsTheExchangeRate) {
   for (bool strong_yen : {true, false}) {
     Params p = small_params();
     p.environment.strong_yen_favours_abroad = strong_yen;
-    World w(p, kKey);
-    w.begin_year();
-    w.update_environment();
+    Economy w(p);
+    w.start_year();
     const double ratio = strong_yen ? 240.0 / 110.0 : 110.0 / 240.0;
-    EXPECT_NEAR(w.environment().adv[kChina], 1.0 - 0.35 * ratio, 1e-14) << strong_yen;
-    EXPECT_NEAR(w.environment().adv[kEurope], 1.0 - 1.10 * ratio, 1e-14) << strong_yen;
-    EXPECT_NEAR(w.environment().tau[kChina], 0.15, 1e-15);  // no FTA coverage in 1985
+    EXPECT_NEAR(w.s.env.adv[kChina], 1.0 - 0.35 * ratio, 1e-14) << strong_yen;
+    EXPECT_NEAR(w.s.env.adv[kEurope], 1.0 - 1.10 * ratio, 1e-14) << strong_yen;
+    EXPECT_NEAR(w.s.env.tau[kChina], 0.15, 1e-15);  // no FTA coverage in 1985
   }
 }
 
@@ -214,8 +259,8 @@ TEST(SubmodelRelocation, CostAdvantageFollowsTheExchangeRate) {
 TEST(SubmodelProduction, KeiretsuOrdersFollowCustomerProduction) {
   Params p = small_params();
   quiet_production(p);
-  World w(p, kKey);
-  Firms& f = w.mutable_firms();
+  Economy w(p);
+  Firms& f = w.s.firms;
   const std::size_t c = 0, c2 = 1, s = 2;
   for (std::size_t i : {c, c2, s}) isolate(f, i);
 
@@ -254,9 +299,8 @@ TEST(SubmodelProduction, KeiretsuOrdersFollowCustomerProduction) {
   f.Ymkt[s] = 500.0;
   f.da[s] = 0.0;
 
-  w.begin_year();
-  w.update_environment();
-  w.produce();
+  w.start_year();
+  produce(w.p, w.y(), w.s.tiers, w.s.env, w.s.firms);
 
   // Customer c: Q_c(t) = Ymkt + own parts (psi = 0.5: it has a supplier) - import-back (chi = 1).
   const double parts_c = (1.0 - 0.5) * 0.3 * 0.6 * 500.0;  // 45
@@ -317,8 +361,8 @@ TEST(SubmodelProduction, ProductionIdentityHolds) {
 
 TEST(SubmodelDecision, ValueMatchesHandComputation) {
   Params p = small_params();
-  World w(p, kKey);
-  Firms& f = w.mutable_firms();
+  Economy w(p);
+  Firms& f = w.s.firms;
   const std::size_t i = kFirst;
   isolate(f, i);
   f.L[i] = 120.0;
@@ -328,11 +372,11 @@ TEST(SubmodelDecision, ValueMatchesHandComputation) {
   f.experience[i] = 2.0;
   f.ell[i] = 0.4;
   f.rho[i] = 0.6;
-  w.mutable_environment().tau[kChina] = 0.1;
+  w.s.env.tau[kChina] = 0.1;
 
   // F_mr = F_fdi * (1 + 2 sigma_china) * sqrt(Y / 1000).
   const double F = 300.0 * (1.0 + 2.0 * 0.55) * std::sqrt(1000.0 / 1000.0);  // 630
-  expect_close(w.fixed_cost_of(i, Mode::fdi, kChina), F, "F fdi");
+  expect_close(fixed_cost(w.p, w.s.firms, i, Mode::fdi, kChina), F, "F fdi");
   const double profit = 0.05 * 1000.0;               // 50
   const double S_hat = 0.20 * 1000.0 * (1.0 - 0.1);  // 180
   const double npv = 5.0 * 0.07 * S_hat - F;         // -567
@@ -340,45 +384,45 @@ TEST(SubmodelDecision, ValueMatchesHandComputation) {
   const double R = 2.0 * 0.6 * U * F;
   const double push = 3.0 * ((1250.0 - 1000.0) / 1250.0) * 5.0 * profit;  // 150
   const double pull = 1.0 * 5.0 * 0.05 * 400.0;                           // 100
-  expect_close_f(w.decision_value(i, Mode::fdi, kChina, 400.0), (npv - R + push + pull) / profit,
-                 "V fdi pulled");
-  expect_close_f(w.decision_value(i, Mode::fdi, kChina, 0.0), (npv - R + push) / profit,
-                 "V fdi not pulled");
+  expect_close_f(decision_value(w.p, w.s.env, w.s.firms, i, Mode::fdi, kChina, 400.0),
+                 (npv - R + push + pull) / profit, "V fdi pulled");
+  expect_close_f(decision_value(w.p, w.s.env, w.s.firms, i, Mode::fdi, kChina, 0.0),
+                 (npv - R + push) / profit, "V fdi not pulled");
 
   // With the policy loan the manager weighs (1 - rate_subsidy) F in the NPV and the risk.
   const double Fs = 0.75 * F;
   const double npv_s = 5.0 * 0.07 * S_hat - Fs;
   const double R_s = 2.0 * 0.6 * U * Fs;
-  expect_close_f(w.decision_value(i, Mode::fdi, kChina, 0.0, 0.75), (npv_s - R_s + push) / profit,
-                 "V fdi subsidised");
+  expect_close_f(decision_value(w.p, w.s.env, w.s.firms, i, Mode::fdi, kChina, 0.0, 0.75),
+                 (npv_s - R_s + push) / profit, "V fdi subsidised");
 
   // Export to North America by a firm of Y = 4000 that grew (no push), tau hand-set to 0.05.
   f.Y[i] = 4000.0;
   f.Y3[i] = 3000.0;
   f.info[at(i, kNA)] = 0.0;
-  w.mutable_environment().tau[kNA] = 0.05;
+  w.s.env.tau[kNA] = 0.05;
   const double Fx = 20.0 * (1.0 + 2.0 * 0.40) * std::sqrt(4000.0 / 1000.0);  // 72
-  expect_close(w.fixed_cost_of(i, Mode::exporting, kNA), Fx, "F export");
+  expect_close(fixed_cost(w.p, w.s.firms, i, Mode::exporting, kNA), Fx, "F export");
   const double profit_x = 0.05 * 4000.0;
   const double npv_x = 5.0 * 0.05 * (0.10 * 4000.0 * (1.0 - 0.05)) - Fx;
   const double U_x = 0.40 * 1.0 * std::exp(-0.3 * 2.0) * (1.0 + 1.0 * (1.0 - 0.4));
   const double R_x = 2.0 * 0.6 * U_x * Fx;
-  expect_close_f(w.decision_value(i, Mode::exporting, kNA, 0.0), (npv_x - R_x) / profit_x,
-                 "V export");
+  expect_close_f(decision_value(w.p, w.s.env, w.s.firms, i, Mode::exporting, kNA, 0.0),
+                 (npv_x - R_x) / profit_x, "V export");
 
   // No profit base, no value.
   f.Y[i] = 0.0;
-  EXPECT_EQ(w.decision_value(i, Mode::exporting, kNA, 0.0),
+  EXPECT_EQ(decision_value(w.p, w.s.env, w.s.firms, i, Mode::exporting, kNA, 0.0),
             -std::numeric_limits<double>::infinity());
-  EXPECT_EQ(w.fixed_cost_of(i, Mode::exporting, kNA), 0.0);
+  EXPECT_EQ(fixed_cost(w.p, w.s.firms, i, Mode::exporting, kNA), 0.0);
 }
 
 TEST(SubmodelDecision, FinanceCheckFailsWithoutCollateralAndPassesWithPolicyLoan) {
   Params p = small_params();
   p.levers.loans.cap = 0.5;
   p.levers.loans.rate_subsidy = 0.25;
-  World w(p, kKey);
-  Firms& f = w.mutable_firms();
+  Economy w(p);
+  Firms& f = w.s.firms;
   const std::size_t i = kFirst;
   isolate(f, i);
   f.L[i] = 100.0;  // SME: m_bank = 0.5
@@ -389,27 +433,27 @@ TEST(SubmodelDecision, FinanceCheckFailsWithoutCollateralAndPassesWithPolicyLoan
 
   // Without the loan: F <= 0.5 W + 0.5 K = 100 + 200 = 300.
   const double limit = 0.5 * 200.0 + 0.5 * (300.0 + 100.0);
-  EXPECT_TRUE(w.finance_ok(i, limit, false));
-  EXPECT_FALSE(w.finance_ok(i, limit * (1.0 + 1e-12), false));
-  EXPECT_FALSE(w.finance_ok(i, 400.0, false));
+  EXPECT_TRUE(finance_ok(w.p, w.s.firms, i, limit, false));
+  EXPECT_FALSE(finance_ok(w.p, w.s.firms, i, limit * (1.0 + 1e-12), false));
+  EXPECT_FALSE(finance_ok(w.p, w.s.firms, i, 400.0, false));
   // With the loan: (1 - 0.25) F <= 300 + 0.5 F, so F <= 300 / 0.25 = 1200.
   const double limit_loan = limit / (1.0 - 0.25 - 0.5);
   EXPECT_DOUBLE_EQ(limit_loan, 1200.0);
-  EXPECT_TRUE(w.finance_ok(i, 400.0, true));
-  EXPECT_TRUE(w.finance_ok(i, limit_loan, true));
-  EXPECT_FALSE(w.finance_ok(i, limit_loan * (1.0 + 1e-12), true));
+  EXPECT_TRUE(finance_ok(w.p, w.s.firms, i, 400.0, true));
+  EXPECT_TRUE(finance_ok(w.p, w.s.firms, i, limit_loan, true));
+  EXPECT_FALSE(finance_ok(w.p, w.s.firms, i, limit_loan * (1.0 + 1e-12), true));
 
   // Negative net worth counts as zero: F <= 0.5 K = 200 (the loan: F <= 200 / 0.25 = 800).
   f.W[i] = -50.0;
-  EXPECT_TRUE(w.finance_ok(i, 200.0, false));
-  EXPECT_FALSE(w.finance_ok(i, 200.0 * (1.0 + 1e-12), false));
-  EXPECT_TRUE(w.finance_ok(i, 800.0, true));
-  EXPECT_FALSE(w.finance_ok(i, 800.0 * (1.0 + 1e-12), true));
+  EXPECT_TRUE(finance_ok(w.p, w.s.firms, i, 200.0, false));
+  EXPECT_FALSE(finance_ok(w.p, w.s.firms, i, 200.0 * (1.0 + 1e-12), false));
+  EXPECT_TRUE(finance_ok(w.p, w.s.firms, i, 800.0, true));
+  EXPECT_FALSE(finance_ok(w.p, w.s.firms, i, 800.0 * (1.0 + 1e-12), true));
 
   // An LE borrows 1.5 K: F <= 0 + 1.5 * 400 = 600.
   f.L[i] = 301.0;
-  EXPECT_TRUE(w.finance_ok(i, 1.5 * 400.0, false));
-  EXPECT_FALSE(w.finance_ok(i, 1.5 * 400.0 * (1.0 + 1e-12), false));
+  EXPECT_TRUE(finance_ok(w.p, w.s.firms, i, 1.5 * 400.0, false));
+  EXPECT_FALSE(finance_ok(w.p, w.s.firms, i, 1.5 * 400.0 * (1.0 + 1e-12), false));
 }
 
 struct LoanRun {
@@ -432,8 +476,8 @@ LoanRun run_invitation(bool with_loan, bool large_supplier = false) {
     p.levers.loans.cap = 1.0;
     p.levers.loans.rate_subsidy = 0.5;
   }
-  World w(p, kKey);
-  Firms& f = w.mutable_firms();
+  Economy w(p);
+  Firms& f = w.s.firms;
   const std::size_t c = 0, s = 1;
   isolate(f, c);
   isolate(f, s);
@@ -452,26 +496,27 @@ LoanRun run_invitation(bool with_loan, bool large_supplier = false) {
   f.purchases[c] = 300.0;
   f.n_suppliers[c] = 1;
 
-  w.begin_year();
-  w.update_environment();
+  w.start_year();
   f.Y1[s] = 900.0;  // last year's production differs: the affiliate starts at share_fdi * Y(t)
   f.relocated_mask[c] = std::uint8_t(1u << kChina);  // c relocated to China this year
-  w.collect_opportunities();
-  w.decide();
+  collect_opportunities(w.p, w.s.closed_forms, w.y(), w.s.env, w.s.networks, w.s.firms,
+                        w.s.opportunities, w.s.counters);
+  decide(w.p, w.y(), w.s.env, w.s.opportunities, w.s.firms, w.s.decisions, w.s.counters);
 
   LoanRun out;
-  out.log = w.decisions();
-  out.spend_loans = w.counters().spend_loans;
-  out.loans_granted = w.counters().loans_granted;
-  out.first_moves = w.counters().first_moves;
-  out.first_moves_pulled = w.counters().first_moves_pulled;
-  out.decisions = w.counters().decisions;
+  out.log = w.s.decisions;
+  out.spend_loans = w.s.counters.spend_loans;
+  out.loans_granted = w.s.counters.loans_granted;
+  out.first_moves = w.s.counters.first_moves;
+  out.first_moves_pulled = w.s.counters.first_moves_pulled;
+  out.decisions = w.s.counters.decisions;
   out.So = f.So[at(s, kChina)];
   out.K_abroad = f.K_abroad[at(s, kChina)];
   out.W = f.W[s];
   out.mode = f.mode[at(s, kChina)];
   const bool eligible = with_loan && !large_supplier;
-  out.V_expected = w.decision_value(s, Mode::fdi, kChina, 300.0, eligible ? 0.5 : 1.0);
+  out.V_expected =
+      decision_value(w.p, w.s.env, w.s.firms, s, Mode::fdi, kChina, 300.0, eligible ? 0.5 : 1.0);
   return out;
 }
 
@@ -531,23 +576,23 @@ TEST(SubmodelDecision, IneligibleFirmInvestsWithoutTheLoan) {
 
 TEST(SubmodelDecision, StaffProbabilityMatchesFormula) {
   Params p = small_params();
-  World w(p, kKey);
-  Firms& f = w.mutable_firms();
+  Economy w(p);
+  Firms& f = w.s.firms;
   const std::size_t i = kFirst;
   f.L[i] = 120.0;
   f.ell[i] = 0.4;
   f.trained[i] = 0;
   const double x = -1.1 + 2.0 * double(0.4f) + 0.3 * std::log(120.0 / 50.0);  // ell is a float
-  EXPECT_NEAR(w.staff_probability(i), 1.0 / (1.0 + std::exp(-x)), 1e-14);
+  EXPECT_NEAR(staff_probability(w.p, w.s.firms, i), 1.0 / (1.0 + std::exp(-x)), 1e-14);
   f.trained[i] = 1;  // language training adds staff_bonus = 0.5
-  EXPECT_NEAR(w.staff_probability(i), 1.0 / (1.0 + std::exp(-(x + 0.5))), 1e-14);
+  EXPECT_NEAR(staff_probability(w.p, w.s.firms, i), 1.0 / (1.0 + std::exp(-(x + 0.5))), 1e-14);
   f.trained[i] = 0;
   f.L[i] = 300.0;  // still an SME (LE iff L > 300)
   f.ell[i] = 0.1;
   const double y = -1.1 + 2.0 * double(0.1f) + 0.3 * std::log(300.0 / 50.0);
-  EXPECT_NEAR(w.staff_probability(i), 1.0 / (1.0 + std::exp(-y)), 1e-14);
+  EXPECT_NEAR(staff_probability(w.p, w.s.firms, i), 1.0 / (1.0 + std::exp(-y)), 1e-14);
   f.L[i] = 301.0;  // an LE always finds staff
-  EXPECT_EQ(w.staff_probability(i), 1.0);
+  EXPECT_EQ(staff_probability(w.p, w.s.firms, i), 1.0);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -560,13 +605,12 @@ TEST(SubmodelManagers, FailedSuccessionClosesTheFirm) {
   p.managers.retirement_scale = 1e-6;
   p.managers.successor_prob_sme = 0.0;
   p.managers.successor_prob_le = 1.0;
-  World w(p, kKey);
-  Firms& f = w.mutable_firms();
+  Economy w(p);
+  Firms& f = w.s.firms;
   // 40 LEs: with successor ages uniform on 35..50, all 40 would be >= 40 with probability
   // (11 / 16)^40 < 1e-6, so the youngest successor shows the successor age range is used.
   for (std::size_t i = 0; i < 40; ++i) f.L[i] = 5000.0;
-  w.begin_year();
-  w.update_environment();
+  w.start_year();
   std::vector<std::size_t> smes, les;
   std::vector<double> old_age(f.size());
   for (std::size_t i = 0; i < f.size(); ++i) {
@@ -576,15 +620,15 @@ TEST(SubmodelManagers, FailedSuccessionClosesTheFirm) {
   }
   ASSERT_FALSE(les.empty());
   ASSERT_FALSE(smes.empty());
-  w.update_managers();
+  update_managers(w.p, w.s.closed_forms, w.y(), w.s.env, w.s.firms, w.s.counters);
   std::size_t replaced = 0;
   for (std::size_t i : smes) {
     EXPECT_EQ(f.alive[i], 0) << "SME " << i;
     EXPECT_EQ(f.exit_cause[i], std::uint8_t(ExitCause::succession)) << "SME " << i;
     EXPECT_EQ(f.exit_year[i], 1985) << "SME " << i;
   }
-  EXPECT_EQ(w.counters().exits[std::size_t(ExitCause::succession)], double(smes.size()));
-  EXPECT_EQ(w.counters().exits[std::size_t(ExitCause::insolvency)], 0.0);
+  EXPECT_EQ(w.s.counters.exits[std::size_t(ExitCause::succession)], double(smes.size()));
+  EXPECT_EQ(w.s.counters.exits[std::size_t(ExitCause::insolvency)], 0.0);
   for (std::size_t i : les) {
     EXPECT_EQ(f.alive[i], 1) << "LE " << i;
     EXPECT_EQ(f.exit_cause[i], std::uint8_t(ExitCause::none)) << "LE " << i;
@@ -606,19 +650,18 @@ TEST(SubmodelManagers, NoRetirementOnlyAgesTheManager) {
   p.managers.retirement_age = 120.0;
   p.managers.retirement_scale = 1e-6;  // hazard sigmoid(-huge) = 0
   p.managers.successor_prob_sme = 0.0;
-  World w(p, kKey);
-  const std::vector<float> age = w.firms().age;
-  const std::vector<float> rho = w.firms().rho;
-  w.begin_year();
-  w.update_environment();
-  w.update_managers();
-  const Firms& f = w.firms();
+  Economy w(p);
+  const std::vector<float> age = w.s.firms.age;
+  const std::vector<float> rho = w.s.firms.rho;
+  w.start_year();
+  update_managers(w.p, w.s.closed_forms, w.y(), w.s.env, w.s.firms, w.s.counters);
+  const Firms& f = w.s.firms;
   for (std::size_t i = 0; i < f.size(); ++i) {
     EXPECT_EQ(f.alive[i], 1);
     EXPECT_EQ(f.age[i], age[i] + 1.0);
     EXPECT_EQ(f.rho[i], rho[i]);
   }
-  EXPECT_EQ(w.counters().exits[std::size_t(ExitCause::succession)], 0.0);
+  EXPECT_EQ(w.s.counters.exits[std::size_t(ExitCause::succession)], 0.0);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -630,8 +673,8 @@ TEST(SubmodelOverseas, FailedExportLeavesMarketButKeepsExperience) {
   // ell = 0: the largest admissible export_fail.
   p.overseas.export_fail = 1.0 / 1.5;
   p.overseas.export_noise = 0.0;
-  World w(p, kKey);
-  Firms& f = w.mutable_firms();
+  Economy w(p);
+  Firms& f = w.s.firms;
   const std::size_t i = kFirst;
   isolate(f, i);
   f.Y[i] = 1000.0;
@@ -649,9 +692,8 @@ TEST(SubmodelOverseas, FailedExportLeavesMarketButKeepsExperience) {
   f.years_in[at(i, kEurope)] = 3;
   f.X[at(i, kEurope)] = 50.0;
 
-  w.begin_year();
-  w.update_environment();
-  w.operate_overseas();
+  w.start_year();
+  operate_overseas(w.p, w.y(), w.s.firms);
   EXPECT_EQ(f.mode[at(i, kAsean)], 0);
   EXPECT_EQ(f.X[at(i, kAsean)], 0.0);
   EXPECT_EQ(f.years_in[at(i, kAsean)], 0);
@@ -666,7 +708,7 @@ TEST(SubmodelOverseas, FailedExportLeavesMarketButKeepsExperience) {
   // keeps its ties and information decays instead of being reset.
   f.info[at(i, kAsean)] = 0.4;
   f.ties[at(i, kAsean)] = 2;
-  w.learn();
+  learn(w.p.learning, w.y(), w.s.networks, w.s.neighbours, w.s.firms);
   EXPECT_EQ(f.experience[i], 4.0);
   EXPECT_EQ(f.ties[at(i, kAsean)], 2);
   EXPECT_GT(f.info[at(i, kAsean)], 0.0);
@@ -678,8 +720,8 @@ TEST(SubmodelOverseas, ExportAndAffiliateGrowthFollowFormulaWithSpillOver) {
   p.overseas.fdi_noise = 0.0;
   p.overseas.export_fail = 0.0;
   p.overseas.fdi_fail = 0.0;
-  World w(p, kKey);
-  Firms& f = w.mutable_firms();
+  Economy w(p);
+  Firms& f = w.s.firms;
   const std::size_t i = kFirst;
   isolate(f, i);
   f.Y[i] = 1000.0;
@@ -701,9 +743,8 @@ TEST(SubmodelOverseas, ExportAndAffiliateGrowthFollowFormulaWithSpillOver) {
   f.suj[at(i, kNies)] = 0.2;
   f.overseas_size[i] = 1.0 + 150.0 + 400.0 + 2500.0;
 
-  w.begin_year();
-  w.update_environment();
-  w.operate_overseas();
+  w.start_year();
+  operate_overseas(w.p, w.y(), w.s.firms);
   // X = X exp(g + (0.2 I - 0.1) maturity) for a positive premium,
   // maturity = clamp(1 - X / (0.3 Y), -1, 1).
   const double X = 150.0 * std::exp(0.025 + (0.2 * 0.8 - 0.1) * (1.0 - 150.0 / (0.3 * 1000.0)));
@@ -729,8 +770,8 @@ TEST(SubmodelOverseas, FailedAffiliateIsWrittenOffUnlessInformed) {
   Params p = small_params();
   p.overseas.fdi_fail = 1.0;  // failure probability 1 * (1 - I)
   p.overseas.fdi_noise = 0.0;
-  World w(p, kKey);
-  Firms& f = w.mutable_firms();
+  Economy w(p);
+  Firms& f = w.s.firms;
   const std::size_t i = kFirst;
   isolate(f, i);
   f.Y[i] = 1000.0;
@@ -750,9 +791,8 @@ TEST(SubmodelOverseas, FailedAffiliateIsWrittenOffUnlessInformed) {
   f.K_abroad[at(i, kEurope)] = 100.0;
   f.info[at(i, kEurope)] = 1.0;
 
-  w.begin_year();
-  w.update_environment();
-  w.operate_overseas();
+  w.start_year();
+  operate_overseas(w.p, w.y(), w.s.firms);
   EXPECT_EQ(f.mode[at(i, kAsean)], 0);
   EXPECT_EQ(f.So[at(i, kAsean)], 0.0);
   EXPECT_EQ(f.K_abroad[at(i, kAsean)], 0.0);
@@ -773,8 +813,8 @@ TEST(SubmodelOverseas, FailedAffiliateIsWrittenOffUnlessInformed) {
 TEST(SubmodelLearning, InformationGrowsWhenActiveAndDecaysOtherwise) {
   Params p = small_params();
   p.learning.peer_spill = 0.0;
-  World w(p, kKey);
-  Firms& f = w.mutable_firms();
+  Economy w(p);
+  Firms& f = w.s.firms;
   const std::size_t a = 0, b = 1;
   isolate(f, a);
   isolate(f, b);
@@ -791,9 +831,8 @@ TEST(SubmodelLearning, InformationGrowsWhenActiveAndDecaysOtherwise) {
   f.experience[b] = 1.0;
   f.ell[b] = 0.6;
 
-  w.begin_year();
-  w.update_environment();
-  w.learn();
+  w.start_year();
+  learn(w.p.learning, w.y(), w.s.networks, w.s.neighbours, w.s.firms);
   expect_close_f(f.info[at(a, kEurope)], 0.4 + 0.15 * (1.0 - 0.4), "I active");  // 0.49
   expect_close_f(f.info[at(a, kChina)], 0.5 * 0.97, "I inactive");               // 0.485
   EXPECT_EQ(f.info[at(a, kNA)], 0.0);
@@ -807,21 +846,20 @@ TEST(SubmodelLearning, InformationGrowsWhenActiveAndDecaysOtherwise) {
 
   // Over all active firm-regions of a normal world, ties grow by Poisson(0.5) draws.
   Params q = small_params(3000);
-  World v(q, kKey);
-  v.begin_year();
-  v.update_environment();
-  Firms& g = v.mutable_firms();
+  Economy v(q);
+  v.start_year();
+  Firms& g = v.s.firms;
   for (std::size_t j = 0; j < g.size(); ++j)  // every firm exports to North America
     if (g.mode[at(j, kNA)] == 0) g.mode[at(j, kNA)] = std::uint8_t(Mode::exporting);
-  const std::vector<std::uint16_t> ties = v.firms().ties;
-  v.learn();
+  const std::vector<std::uint16_t> ties = v.s.firms.ties;
+  learn(v.p.learning, v.y(), v.s.networks, v.s.neighbours, v.s.firms);
   double added = 0, active = 0;
   for (std::size_t ir = 0; ir < ties.size(); ++ir)
-    if (v.firms().mode[ir] != 0 && v.firms().alive[ir / kRegions]) {
-      added += v.firms().ties[ir] - ties[ir];
+    if (v.s.firms.mode[ir] != 0 && v.s.firms.alive[ir / kRegions]) {
+      added += v.s.firms.ties[ir] - ties[ir];
       active += 1;
     } else {
-      EXPECT_EQ(v.firms().ties[ir], ties[ir]);
+      EXPECT_EQ(v.s.firms.ties[ir], ties[ir]);
     }
   ASSERT_GT(active, 100.0);
   // Mean of `active` Poisson(0.5) draws: standard error sqrt(0.5 / active); allow 5 of them.
@@ -830,13 +868,13 @@ TEST(SubmodelLearning, InformationGrowsWhenActiveAndDecaysOtherwise) {
 
 TEST(SubmodelLearning, PeerSpillOverFromPeersAndCustomers) {
   Params p = small_params();  // peer_spill = 0.02
-  World w(p, kKey);
-  Firms& f = w.mutable_firms();
+  Economy w(p);
+  Firms& f = w.s.firms;
   // i has the highest index, so its neighbours are updated before it: the spill-over must still
   // read their start-of-step information.
   const std::size_t p1 = 0, p2 = 1, dead = 2, cust = 3, i = 4;
   for (std::size_t j : {i, p1, p2, dead, cust}) isolate(f, j);
-  auto& net = w.mutable_networks();
+  auto& net = w.s.networks;
   std::erase_if(net.peer_edges, [&](const auto& e) {
     return e.first == std::int32_t(i) || e.second == std::int32_t(i);
   });
@@ -857,9 +895,8 @@ TEST(SubmodelLearning, PeerSpillOverFromPeersAndCustomers) {
   f.info[at(i, kEurope)] = 0.4;
   f.info[at(i, kChina)] = 0.5;
 
-  w.begin_year();
-  w.update_environment();
-  w.learn();
+  w.start_year();
+  learn(w.p.learning, w.y(), w.s.networks, w.s.neighbours, w.s.firms);
   // Own learning first, then I += 0.02 * mean_neighbours(I_p) * (1 - I), over p1, p2 and cust.
   const double eu = 0.4 + 0.15 * (1.0 - 0.4);
   const double eu_mean = (0.5 + 0.2 + 0.8) / 3.0;
@@ -882,17 +919,18 @@ TEST(SubmodelAccounting, ProfitNetWorthAndEmploymentFollowFormulas) {
   Params p = small_params();
   p.accounting.drift_sd = 0.0;
   p.accounting.sigma_rd = 0.0;
-  World w(p, kKey);
+  p.groups.p_leave_group = p.groups.p_join_group = 0.0;  // accounting alone
+  Economy w(p);
   // mean log(1 + RD) over the initial population, the innovation benchmark.
   double mean_log_rd = 0.0;
-  for (double rd : w.firms().RD) mean_log_rd += std::log1p(rd);
-  mean_log_rd /= double(w.firms().size());
+  for (double rd : w.s.firms.RD) mean_log_rd += std::log1p(rd);
+  mean_log_rd /= double(w.s.firms.size());
+  EXPECT_EQ(w.s.mean_log_rd, mean_log_rd);
 
-  Firms& f = w.mutable_firms();
+  Firms& f = w.s.firms;
   const std::size_t i = 0, insolvent = 1, declining = 2;
   for (std::size_t j : {i, insolvent, declining}) isolate(f, j);
-  w.begin_year();
-  w.update_environment();
+  w.start_year();
 
   f.L[i] = 100.0;
   f.Y[i] = 1000.0;
@@ -923,7 +961,7 @@ TEST(SubmodelAccounting, ProfitNetWorthAndEmploymentFollowFormulas) {
   f.W[declining] = 500.0;
   f.RD[declining] = 0.0;
 
-  w.account_and_exit();
+  close_the_year(w.p, w.y(), w.s.firms, w.s.mean_log_rd, w.s.counters);
   // profit = margin Y + 0.07 sum So - 0.03 Y_entry - interest on K - W.
   const double profit = 0.05 * 1000.0 + 0.07 * (200.0 + 100.0) - 0.03 * 900.0 -
                         0.02 * std::max(0.0, (400.0 + 100.0) - 300.0);  // 40
@@ -949,7 +987,7 @@ TEST(SubmodelAccounting, ProfitNetWorthAndEmploymentFollowFormulas) {
     if (!f.alive[j] && f.exit_year[j] == 1985) exits[f.exit_cause[j]] += 1;
   EXPECT_GE(exits[std::size_t(ExitCause::insolvency)], 1.0);
   EXPECT_GE(exits[std::size_t(ExitCause::decline)], 1.0);
-  for (std::size_t k = 0; k < 4; ++k) EXPECT_EQ(w.counters().exits[k], exits[k]) << k;
+  for (std::size_t k = 0; k < 4; ++k) EXPECT_EQ(w.s.counters.exits[k], exits[k]) << k;
 }
 
 TEST(SubmodelAccounting, InsolvencyThresholdIsMinusTwentyPercentOfSales) {
@@ -957,11 +995,10 @@ TEST(SubmodelAccounting, InsolvencyThresholdIsMinusTwentyPercentOfSales) {
   p.accounting.drift_sd = 0.0;
   p.accounting.sigma_rd = 0.0;
   p.accounting.interest_rate = 0.0;
-  World w(p, kKey);
-  Firms& f = w.mutable_firms();
+  Economy w(p);
+  Firms& f = w.s.firms;
   const std::size_t above = 0, below = 1;
-  w.begin_year();
-  w.update_environment();
+  w.start_year();
   // profit = 0.05 * 1000 - 0.03 * 1000 = 20, W = W0 + 20 - 6 = W0 + 14.
   for (std::size_t j : {above, below}) {
     isolate(f, j);
@@ -971,7 +1008,7 @@ TEST(SubmodelAccounting, InsolvencyThresholdIsMinusTwentyPercentOfSales) {
   }
   f.W[above] = -200.0 - 14.0;        // ends at exactly -0.2 Y: not below, survives
   f.W[below] = -200.0 - 14.0 - 0.5;  // ends at -200.5
-  w.account_and_exit();
+  close_the_year(w.p, w.y(), w.s.firms, w.s.mean_log_rd, w.s.counters);
   expect_close(f.W[above], -200.0, "net worth at the threshold");
   EXPECT_EQ(f.alive[above], 1);
   EXPECT_EQ(f.alive[below], 0);
@@ -985,8 +1022,8 @@ TEST(SubmodelGroups, LeavingAGroupCutsOrdersFromMainCustomer) {
   Params p = small_params();
   p.groups.p_leave_group = 1.0;
   p.groups.p_join_group = 1.0;
-  World w(p, kKey);
-  Firms& f = w.mutable_firms();
+  Economy w(p);
+  Firms& f = w.s.firms;
   const std::size_t s = 0, c0 = 1, c1 = 2, big = 3, small = 4;
   for (std::size_t j : {s, c0, c1, big, small}) isolate(f, j);
   f.tier[c0] = f.tier[c1] = kTierHead;
@@ -1003,25 +1040,50 @@ TEST(SubmodelGroups, LeavingAGroupCutsOrdersFromMainCustomer) {
   f.D_parent[small] = 0;
   f.L[small] = 49.0;  // too small to join
 
-  w.begin_year();
-  w.update_environment();
+  w.start_year();
+  // The schedule runs the group changes in the accounting pass, for the firms that stay.
+  const std::vector<std::uint8_t> was_parent = f.D_parent;
+  const std::vector<double> L = f.L;
+  close_the_year(w.p, w.y(), w.s.firms, w.s.mean_log_rd, w.s.counters);
   std::size_t parents = 0, joiners = 0;
   for (std::size_t j = 0; j < f.size(); ++j) {
     if (!f.alive[j]) continue;
-    if (f.D_parent[j])
+    if (was_parent[j])
       ++parents;
-    else if (f.L[j] >= 50.0)
+    else if (L[j] >= 50.0)
       ++joiners;
   }
-  w.change_groups();
+  EXPECT_EQ(f.alive[s] + f.alive[big] + f.alive[small], 3);
   EXPECT_EQ(f.D_parent[s], 0);
   expect_close(f.B0[s], 400.0 * (1.0 - 0.3), "orders from the main customer");
   EXPECT_EQ(f.B1[s], 100.0);
   EXPECT_EQ(f.customer0[s], std::int32_t(c0));  // the supply relation itself continues
   EXPECT_EQ(f.D_parent[big], 1);
   EXPECT_EQ(f.D_parent[small], 0);
-  EXPECT_EQ(w.counters().group_leaves, double(parents));
-  EXPECT_EQ(w.counters().group_joins, double(joiners));
+  EXPECT_EQ(w.s.counters.group_leaves, double(parents));
+  EXPECT_EQ(w.s.counters.group_joins, double(joiners));
+}
+
+TEST(SubmodelGroups, ChangeGroupOfOneFirmDrawsOneUniform) {
+  Params p = small_params();
+  p.groups.p_leave_group = 0.5;
+  Economy w(p);
+  Firms& f = w.s.firms;
+  isolate(f, kFirst);
+  f.D_parent[kFirst] = 1;
+  f.B0[kFirst] = 200.0;
+  // The firm leaves exactly when its first uniform is below p_leave_group.
+  for (std::uint32_t id = 0; id < 40; ++id) {
+    Stream s(kKey, id, 0, Purpose::groups), t = s;
+    const bool leaves = t.uniform() < 0.5;
+    f.D_parent[kFirst] = 1;
+    f.B0[kFirst] = 200.0;
+    YearCounters c;
+    change_group(p.groups, f, kFirst, s, c);
+    EXPECT_EQ(f.D_parent[kFirst], leaves ? 0 : 1) << id;
+    EXPECT_EQ(c.group_leaves, leaves ? 1.0 : 0.0) << id;
+    expect_close(f.B0[kFirst], leaves ? 200.0 * (1.0 - 0.3) : 200.0, "orders");
+  }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -1216,6 +1278,181 @@ TEST(Compaction, DroppingExitedFirmsEveryYearKeepsEveryFirmsPathUpToRounding) {
     }
   }
   EXPECT_EQ(g.size(), alive);  // compacted after the last year: alive firms only
+}
+
+// ---------------------------------------------------------------------------------------------
+// The schedule (spec 3)
+
+TEST(Schedule, WorldStepNamesAndTimersComeFromTheSchedule) {
+  const auto names = World::step_names();
+  ASSERT_EQ(names.size(), schedule().size());
+  for (std::size_t k = 0; k < names.size(); ++k) EXPECT_EQ(names[k], schedule()[k].name);
+  EXPECT_EQ(names, (std::vector<std::string>{"begin_year", "environment", "managers", "relocation",
+                                             "production", "opportunities", "decisions", "overseas",
+                                             "learning", "accounting", "entry"}));
+  for (const Step& s : schedule()) {
+    EXPECT_EQ(&schedule_step(s.name), &s);
+    EXPECT_FALSE(s.function.empty() || s.reads.empty() || s.writes.empty()) << s.name;
+  }
+  EXPECT_THROW(schedule_step("no such step"), std::out_of_range);
+}
+
+TEST(Schedule, RunningTheStepsByHandIsWorldStep) {
+  Params p = small_params(500);
+  World w(p, kKey);
+  Economy e(p);
+  for (int year = 0; year < 3; ++year) {
+    w.step();
+    e.s.env.year = e.year;
+    for (const Step& s : schedule()) s.run(e.p, e.y(), e.s);
+    ++e.year;
+    ASSERT_EQ(aggregate_values(e.p, e.s), w.aggregates()) << "year " << w.year();
+  }
+  EXPECT_EQ(e.s.firms.Y, w.firms().Y);
+  EXPECT_EQ(e.s.firms.info, w.firms().info);
+  EXPECT_EQ(e.s.mean_log_rd, w.state().mean_log_rd);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Outputs declared once (observation.hpp)
+
+TEST(Outputs, NamesAndValuesComeFromOneDeclarationEach) {
+  Params p = small_params();
+  World w(p, kKey);
+  w.step();
+  const auto names = World::aggregate_names();
+  ASSERT_EQ(names.size(), w.aggregates().size());
+  std::size_t expected = 0;
+  for (const auto& a : aggregates()) expected += a.per_region ? kRegions : 1;
+  EXPECT_EQ(names.size(), expected);
+  EXPECT_EQ(names.front(), "firms");
+  EXPECT_EQ(names.back(), "sme_export_share_others");
+  Table panel, log;
+  w.append_panel(panel);
+  w.append_decisions(log);
+  std::size_t ints = 0, reals = 0;
+  for (const auto& c : panel_columns()) (c.integer ? ints : reals) += c.per_region ? kRegions : 1;
+  EXPECT_EQ(panel.ints.size(), ints);
+  EXPECT_EQ(panel.reals.size(), reals);
+  EXPECT_EQ(panel.ints[3].first, "firm");
+  EXPECT_EQ(panel.reals.back().first, "I_others");
+  EXPECT_EQ(log.ints.size() + log.reals.size(), decision_columns().size());
+}
+
+TEST(Outputs, YearCountersAddEveryDeclaredField) {
+  YearCounters a, b;
+  double k = 1.0;
+  YearCounters::fields(b, [&](const char*, const char*, const char*, double* v, std::size_t n) {
+    for (std::size_t j = 0; j < n; ++j) v[j] = k++;
+  });
+  a.add(b);
+  a.add(b);
+  k = 1.0;
+  YearCounters::fields(a,
+                       [&](const char* name, const char*, const char*, double* v, std::size_t n) {
+                         for (std::size_t j = 0; j < n; ++j)
+                           EXPECT_EQ(v[j], 2.0 * k++) << name << "[" << j << "]";
+                       });
+  EXPECT_EQ(a.successions_supported, 2.0 * b.successions_supported);
+}
+
+// ---------------------------------------------------------------------------------------------
+// The checked build (checks.hpp)
+
+TEST(Checked, InvariantChecksNameTheStepTheFirmAndTheField) {
+  Params p = small_params();
+  Economy e(p);
+  e.start_year();
+  EXPECT_NO_THROW(check_invariants(e.p, e.s, "environment"));
+  auto message = [&](const char* step) {
+    try {
+      check_invariants(e.p, e.s, step);
+    } catch (const std::logic_error& x) {
+      return std::string(x.what());
+    }
+    return std::string("(no error)");
+  };
+  Firms& f = e.s.firms;
+  const std::size_t i = 7;
+  const std::string firm = "firm " + std::to_string(f.id[i]);
+
+  const float info = f.info[at(i, kChina)];
+  f.info[at(i, kChina)] = 1.5f;  // a share out of [0, 1]
+  std::string m = message("learning");
+  EXPECT_NE(m.find("'learning'"), std::string::npos) << m;
+  EXPECT_NE(m.find(firm), std::string::npos) << m;
+  EXPECT_NE(m.find("info[china] = 1.5 is outside [0, 1]"), std::string::npos) << m;
+  f.info[at(i, kChina)] = info;
+
+  const double Y = f.Y[i];
+  f.Y[i] = std::numeric_limits<double>::quiet_NaN();  // a NaN written by a step
+  m = message("production");
+  EXPECT_NE(m.find("'production'"), std::string::npos) << m;
+  EXPECT_NE(m.find(firm), std::string::npos) << m;
+  EXPECT_NE(m.find("Y ="), std::string::npos) << m;
+  f.Y[i] = Y;
+
+  f.customer0[i] = std::int32_t(f.size());  // a customer out of range
+  m = message("entry");
+  EXPECT_NE(m.find("customer0"), std::string::npos) << m;
+  f.customer0[i] = kNoFirm;
+  f.industry[i] = kIndustries;  // an alive firm without a valid industry
+  m = message("entry");
+  EXPECT_NE(m.find("industry"), std::string::npos) << m;
+  f.alive[i] = 0;  // exited firms keep their slot, and are not checked
+  EXPECT_NO_THROW(check_invariants(e.p, e.s, "entry"));
+}
+
+#if SMESIM_CHECKED
+TEST(Checked, CheckedBuildChecksEveryStepOfARun) {
+  Params p = small_params(1000);
+  p.end_year = 1990;
+  World w(p, kKey);
+  while (!w.finished()) ASSERT_NO_THROW(w.step()) << w.year();
+}
+#endif
+
+// ---------------------------------------------------------------------------------------------
+// Generated docs: the schedule and the output tables
+
+// Compares the text between docs/<file>'s markers of `name` with `text`; rewrites it instead when
+// SMESIM_UPDATE_GENERATED=1 (scripts/update-generated.sh).
+void check_generated(const std::string& file, const std::string& name, const std::string& text) {
+  const std::string path = std::string(SMESIM_SOURCE_DIR) + "/docs/" + file;
+  std::string doc;
+  {
+    std::ifstream in(path);
+    ASSERT_TRUE(in) << path;
+    std::stringstream ss;
+    ss << in.rdbuf();
+    doc = ss.str();
+  }
+  const std::string begin = "<!-- BEGIN generated: " + name + " -->\n";
+  const std::string end = "<!-- END generated: " + name + " -->";
+  const auto b = doc.find(begin);
+  ASSERT_NE(b, std::string::npos) << path << " has no marker " << begin;
+  const auto from = b + begin.size();
+  const auto e = doc.find(end, from);
+  ASSERT_NE(e, std::string::npos) << path << " has no marker " << end;
+  const char* update = std::getenv("SMESIM_UPDATE_GENERATED");
+  if (update && std::string(update) == "1") {
+    if (doc.compare(from, e - from, text) != 0) {
+      doc.replace(from, e - from, text);
+      std::ofstream(path) << doc;
+    }
+    return;
+  }
+  EXPECT_EQ(doc.substr(from, e - from), text)
+      << path << " differs from the declarations: run scripts/update-generated.sh";
+}
+
+TEST(GeneratedDocs, Schedule) { check_generated("model.md", "schedule", schedule_table()); }
+TEST(GeneratedDocs, Aggregates) {
+  check_generated("file-format.md", "aggregates", aggregates_table());
+}
+TEST(GeneratedDocs, PanelColumns) { check_generated("file-format.md", "panel", panel_table()); }
+TEST(GeneratedDocs, DecisionColumns) {
+  check_generated("file-format.md", "decisions", decisions_table());
 }
 
 }  // namespace

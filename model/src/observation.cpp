@@ -1,286 +1,355 @@
-// Observation (spec 8): yearly aggregates, the firm-year panel and the decision log.
+// Observation (spec 8): the declarations of the yearly aggregates, the firm-year panel's columns
+// and the decision log's columns, and the tables built from them.
+#include "smesim/model/observation.hpp"
+
 #include <algorithm>
 #include <numeric>
-#include <string>
-#include <variant>
-
-#include "smesim/model/world.hpp"
 
 namespace smesim::model {
 
 namespace {
-const char* const kScalarAggregates[] = {"firms",
-                                         "smes",
-                                         "les",
-                                         "sme_export_share",
-                                         "sme_fdi_share",
-                                         "le_fdi_share",
-                                         "le_export_share",
-                                         "sme_output_share",
-                                         "sme_employment_share",
-                                         "domestic_production",
-                                         "employment",
-                                         "affiliates",
-                                         "affiliates_sme_share",
-                                         "entries",
-                                         "exits_insolvency",
-                                         "exits_succession",
-                                         "exits_decline",
-                                         "opportunities_invitation",
-                                         "opportunities_referral",
-                                         "opportunities_search",
-                                         "opportunities_jetro",
-                                         "decisions_taken",
-                                         "decisions_declined",
-                                         "decisions_finance",
-                                         "decisions_staff",
-                                         "decisions_superseded",
-                                         "first_moves",
-                                         "first_moves_pulled_share",
-                                         "le_relocations",
-                                         "group_joins",
-                                         "group_leaves",
-                                         "loans_granted",
-                                         "jetro_enrolled",
-                                         "firms_trained",
-                                         "policy_spend",
-                                         "policy_spend_loans",
-                                         "policy_spend_jetro",
-                                         "policy_spend_training",
-                                         "policy_spend_succession",
-                                         "fx",
-                                         "fta_coverage",
-                                         "sme_international_share"};
+
 double share(double num, double den) { return den > 0 ? num / den : 0.0; }
-}  // namespace
 
-std::vector<std::string> World::aggregate_names() {
-  std::vector<std::string> names(std::begin(kScalarAggregates), std::end(kScalarAggregates));
-  for (auto r : kRegionNames) names.push_back("sme_fdi_share_" + std::string(r));
-  for (auto r : kRegionNames) names.push_back("sme_export_share_" + std::string(r));
-  return names;
-}
+using O = const ObservedYear&;
+double exits(O o, ExitCause c) { return o.counters.exits[std::size_t(c)]; }
+double opportunities(O o, Source s) { return o.counters.opportunities[std::size_t(s)]; }
+double decisions(O o, Outcome x) { return o.counters.decisions[std::size_t(x)]; }
 
-std::vector<double> World::aggregates() const {
-  double smes = 0, les = 0, sme_exp = 0, sme_fdi = 0, le_fdi = 0, le_exp = 0, Y = 0, Y_sme = 0;
-  double L = 0, L_sme = 0, affiliates = 0, affiliates_sme = 0, sme_intl = 0;
-  std::array<double, kRegions> fdi_r{}, exp_r{};
-  for (std::size_t i = 0; i < n(); ++i) {
-    if (!f_.alive[i]) continue;
-    const bool le = f_.is_le(i, params_);
-    const bool x = f_.any_mode(i, Mode::exporting), d = f_.any_mode(i, Mode::fdi);
-    Y += f_.Y[i];
-    L += f_.L[i];
-    double aff = 0;
-    for (int r = 0; r < kRegions; ++r) aff += f_.mode[i * kRegions + r] == std::uint8_t(Mode::fdi);
-    affiliates += aff;
-    if (le) {
-      les += 1;
-      le_fdi += d;
-      le_exp += x;
-    } else {
-      smes += 1;
-      sme_exp += x;
-      sme_fdi += d;
-      sme_intl += x || d;
-      Y_sme += f_.Y[i];
-      L_sme += f_.L[i];
-      affiliates_sme += aff;
-      for (int r = 0; r < kRegions; ++r) {
-        fdi_r[r] += f_.mode[i * kRegions + r] == std::uint8_t(Mode::fdi);
-        exp_r[r] += f_.mode[i * kRegions + r] == std::uint8_t(Mode::exporting);
-      }
-    }
-  }
-  const auto& c = counters_;
-  const double spend = c.spend_loans + c.spend_jetro + c.spend_training + c.spend_succession;
-  std::vector<double> v = {smes + les,
-                           smes,
-                           les,
-                           share(sme_exp, smes),
-                           share(sme_fdi, smes),
-                           share(le_fdi, les),
-                           share(le_exp, les),
-                           share(Y_sme, Y),
-                           share(L_sme, L),
-                           Y,
-                           L,
-                           affiliates,
-                           share(affiliates_sme, affiliates),
-                           c.entries,
-                           c.exits[std::size_t(ExitCause::insolvency)],
-                           c.exits[std::size_t(ExitCause::succession)],
-                           c.exits[std::size_t(ExitCause::decline)],
-                           c.opportunities[0],
-                           c.opportunities[1],
-                           c.opportunities[2],
-                           c.opportunities[3],
-                           c.decisions[std::size_t(Outcome::taken)],
-                           c.decisions[std::size_t(Outcome::declined)],
-                           c.decisions[std::size_t(Outcome::finance)],
-                           c.decisions[std::size_t(Outcome::staff)],
-                           c.decisions[std::size_t(Outcome::superseded)],
-                           c.first_moves,
-                           share(c.first_moves_pulled, c.first_moves),
-                           c.relocations,
-                           c.group_joins,
-                           c.group_leaves,
-                           c.loans_granted,
-                           c.jetro_enrolled,
-                           c.trained,
-                           spend,
-                           c.spend_loans,
-                           c.spend_jetro,
-                           c.spend_training,
-                           c.spend_succession,
-                           env_.fx,
-                           env_.fta,
-                           share(sme_intl, smes)};
-  for (int r = 0; r < kRegions; ++r) v.push_back(share(fdi_r[r], smes));
-  for (int r = 0; r < kRegions; ++r) v.push_back(share(exp_r[r], smes));
-  return v;
-}
-
-namespace {
-// Creates the named columns first, then takes pointers: creating a column may move the others.
-std::vector<std::vector<std::int32_t>*> int_columns(Table& t,
-                                                    const std::vector<std::string>& names) {
-  for (const auto& n : names) t.int_column(n);
-  std::vector<std::vector<std::int32_t>*> cols;
-  for (const auto& n : names) cols.push_back(&t.int_column(n));
-  return cols;
-}
-std::vector<std::vector<double>*> real_columns(Table& t, const std::vector<std::string>& names) {
-  for (const auto& n : names) t.real_column(n);
-  std::vector<std::vector<double>*> cols;
-  for (const auto& n : names) cols.push_back(&t.real_column(n));
-  return cols;
-}
-}  // namespace
-
-namespace {
-// A state array written to the panel (stored in double or single precision).
-struct Column {
-  const char* first;
-  std::variant<const std::vector<double>*, const std::vector<float>*> v;
-  double at(std::size_t k) const {
-    return std::visit([k](const auto* p) { return double((*p)[k]); }, v);
-  }
+// The aggregates, in the order of the results file (the reference results check it).
+const Aggregate kAggregates[] = {
+    {"firms", "firms", "alive firms",
+     [](O o, int) { return o.population.smes + o.population.les; }},
+    {"smes", "firms", "alive SMEs", [](O o, int) { return o.population.smes; }},
+    {"les", "firms", "alive LEs", [](O o, int) { return o.population.les; }},
+    {"sme_export_share", "share", "SMEs exporting to some region",
+     [](O o, int) { return share(o.population.sme_exporters, o.population.smes); }},
+    {"sme_fdi_share", "share", "SMEs owning an affiliate in some region",
+     [](O o, int) { return share(o.population.sme_fdi, o.population.smes); }},
+    {"le_fdi_share", "share", "LEs owning an affiliate in some region",
+     [](O o, int) { return share(o.population.le_fdi, o.population.les); }},
+    {"le_export_share", "share", "LEs exporting to some region",
+     [](O o, int) { return share(o.population.le_exporters, o.population.les); }},
+    {"sme_output_share", "share", "SMEs' share of domestic production",
+     [](O o, int) { return share(o.population.Y_sme, o.population.Y); }},
+    {"sme_employment_share", "share", "SMEs' share of employment",
+     [](O o, int) { return share(o.population.L_sme, o.population.L); }},
+    {"domestic_production", "million yen", "sum of Y", [](O o, int) { return o.population.Y; }},
+    {"employment", "employees", "sum of L", [](O o, int) { return o.population.L; }},
+    {"affiliates", "affiliates", "(firm, region) pairs with an affiliate",
+     [](O o, int) { return o.population.affiliates; }},
+    {"affiliates_sme_share", "share", "share of the affiliates owned by SMEs",
+     [](O o, int) { return share(o.population.affiliates_sme, o.population.affiliates); }},
+    {"entries", "firms", "entrants", [](O o, int) { return o.counters.entries; }},
+    {"exits_insolvency", "firms", "exits by insolvency",
+     [](O o, int) { return exits(o, ExitCause::insolvency); }},
+    {"exits_succession", "firms", "closures for want of a successor",
+     [](O o, int) { return exits(o, ExitCause::succession); }},
+    {"exits_decline", "firms", "exits by decline of sales",
+     [](O o, int) { return exits(o, ExitCause::decline); }},
+    {"opportunities_invitation", "candidates", "invitations to follow a relocating customer",
+     [](O o, int) { return opportunities(o, Source::invitation); }},
+    {"opportunities_referral", "candidates", "referrals from peers, customers and ties",
+     [](O o, int) { return opportunities(o, Source::referral); }},
+    {"opportunities_search", "candidates", "proactive search",
+     [](O o, int) { return opportunities(o, Source::search); }},
+    {"opportunities_jetro", "candidates", "JETRO matchmaking",
+     [](O o, int) { return opportunities(o, Source::jetro); }},
+    {"decisions_taken", "candidates", "moves made",
+     [](O o, int) { return decisions(o, Outcome::taken); }},
+    {"decisions_declined", "candidates", "declined by the manager",
+     [](O o, int) { return decisions(o, Outcome::declined); }},
+    {"decisions_finance", "candidates", "blocked by finance",
+     [](O o, int) { return decisions(o, Outcome::finance); }},
+    {"decisions_staff", "candidates", "blocked by staff",
+     [](O o, int) { return decisions(o, Outcome::staff); }},
+    {"decisions_superseded", "candidates", "would have been taken, but a better one was",
+     [](O o, int) { return decisions(o, Outcome::superseded); }},
+    {"first_moves", "firms",
+     "first internationalizations by decision (SMEs and LEs; LE relocations not included)",
+     [](O o, int) { return o.counters.first_moves; }},
+    {"first_moves_pulled_share", "share", "share of the first moves that followed an invitation",
+     [](O o, int) { return share(o.counters.first_moves_pulled, o.counters.first_moves); }},
+    {"le_relocations", "events", "relocation events (hazard and shocks)",
+     [](O o, int) { return o.counters.relocations; }},
+    {"group_joins", "firms", "firms that gained an equity tie (D_parent)",
+     [](O o, int) { return o.counters.group_joins; }},
+    {"group_leaves", "firms", "firms that lost their equity tie",
+     [](O o, int) { return o.counters.group_leaves; }},
+    {"loans_granted", "firms", "policy loans granted",
+     [](O o, int) { return o.counters.loans_granted; }},
+    {"jetro_enrolled", "firms", "SMEs enrolled by JETRO",
+     [](O o, int) { return o.counters.jetro_enrolled; }},
+    {"firms_trained", "firms", "SMEs given language training",
+     [](O o, int) { return o.counters.trained; }},
+    {"policy_spend", "million yen", "spending of all levers",
+     [](O o, int) {
+       const auto& c = o.counters;
+       return c.spend_loans + c.spend_jetro + c.spend_training + c.spend_succession;
+     }},
+    {"policy_spend_loans", "million yen", "interest subsidies of the policy loans",
+     [](O o, int) { return o.counters.spend_loans; }},
+    {"policy_spend_jetro", "million yen", "JETRO programme",
+     [](O o, int) { return o.counters.spend_jetro; }},
+    {"policy_spend_training", "million yen", "language training",
+     [](O o, int) { return o.counters.spend_training; }},
+    {"policy_spend_succession", "million yen", "succession support",
+     [](O o, int) { return o.counters.spend_succession; }},
+    {"fx", "yen per dollar", "exchange rate (path value)", [](O o, int) { return o.env.fx; }},
+    {"fta_coverage", "share", "FTA coverage (path value)", [](O o, int) { return o.env.fta; }},
+    {"sme_international_share", "share", "SMEs exporting or owning an affiliate",
+     [](O o, int) { return share(o.population.sme_international, o.population.smes); }},
+    {"sme_fdi_share", "share", "SMEs owning an affiliate in the region (share of all SMEs)",
+     [](O o, int r) { return share(o.population.sme_fdi_in[r], o.population.smes); }, true},
+    {"sme_export_share", "share", "SMEs exporting to the region (share of all SMEs)",
+     [](O o, int r) { return share(o.population.sme_exporting_to[r], o.population.smes); }, true},
 };
-}  // namespace
+
+// The id of customer c while it is in business (alive, or exiting this year), else -1: the same
+// whether or not compact() has dropped an exited customer's slot.
+double customer_id(const Firms& f, const Environment& env, std::int32_t c) {
+  if (c == kNoFirm) return kNoFirm;
+  const auto k = std::size_t(c);
+  return f.alive[k] || f.exit_year[k] == env.year ? double(f.id[k]) : kNoFirm;
+}
+
+using R = const PanelRow&;
+std::size_t at(R row, int r) { return row.i * kRegions + std::size_t(r); }
+
+// The panel's columns: integer columns first, in the order of the results file.
+const PanelColumn kPanel[] = {
+    {"point", "index", "parameter point of the sweep", true,
+     [](R row, int) { return double(row.key.point); }},
+    {"rep", "index", "replication", true, [](R row, int) { return double(row.key.replication); }},
+    {"year", "year", "calendar year", true, [](R row, int) { return double(row.env.year); }},
+    {"firm", "id", "firm id (fixed for the run)", true,
+     [](R row, int) { return double(row.f.id[row.i]); }},
+    {"industry", "code", "industry", true,
+     [](R row, int) { return double(row.f.industry[row.i]); }},
+    {"tier", "code", "keiretsu tier", true, [](R row, int) { return double(row.f.tier[row.i]); }},
+    {"D_lf", "0/1", "large firm (L > firms.le_threshold)", true,
+     [](R row, int) { return double(row.f.is_le(row.i, row.p)); }},
+    {"D_parent", "0/1", "equity tie to a group", true,
+     [](R row, int) { return double(row.f.D_parent[row.i]); }},
+    {"alive", "0/1", "in business at the end of the year", true,
+     [](R row, int) { return double(row.f.alive[row.i]); }},
+    {"exit_cause", "code", "exit cause", true,
+     [](R row, int) { return double(row.f.exit_cause[row.i]); }},
+    {"entry_year", "year", "year of entry (start year for the initial firms)", true,
+     [](R row, int) { return double(row.f.entry_year[row.i]); }},
+    {"customer", "id", "main keiretsu customer's id, or -1", true,
+     [](R row, int) { return customer_id(row.f, row.env, row.f.customer0[row.i]); }},
+    {"experience_region", "code", "region of the manager's experience, or -1", true,
+     [](R row, int) { return double(row.f.experience_region[row.i]); }},
+    {"trained", "0/1", "has had language training", true,
+     [](R row, int) { return double(row.f.trained[row.i]); }},
+    {"mode", "code", "mode in the region", true,
+     [](R row, int r) { return double(row.f.mode[at(row, r)]); }, true},
+    {"L", "employees", "employment", false, [](R row, int) { return row.f.L[row.i]; }},
+    {"Y", "million yen", "domestic production", false, [](R row, int) { return row.f.Y[row.i]; }},
+    {"Ymkt", "million yen", "sales to the open domestic market", false,
+     [](R row, int) { return row.f.Ymkt[row.i]; }},
+    {"Y_keiretsu", "million yen",
+     "orders from keiretsu customers (with parts for their "
+     "affiliates)",
+     false, [](R row, int) { return row.f.Y_keiretsu[row.i]; }},
+    {"Y_parts", "million yen", "parts to own affiliates", false,
+     [](R row, int) { return row.f.Y_parts[row.i]; }},
+    {"Y_back", "million yen", "own import-back", false,
+     [](R row, int) { return row.f.Y_back[row.i]; }},
+    {"Y_exports", "million yen", "exports", false,
+     [](R row, int) { return row.f.Y_exports[row.i]; }},
+    {"RD", "million yen", "R&D spending", false, [](R row, int) { return row.f.RD[row.i]; }},
+    {"W", "million yen", "net worth", false, [](R row, int) { return row.f.W[row.i]; }},
+    {"K_dom", "million yen", "domestic fixed assets", false,
+     [](R row, int) { return row.f.K_dom[row.i]; }},
+    {"a", "log", "productivity", false, [](R row, int) { return row.f.a[row.i]; }},
+    {"rho", "[0, 1]", "manager's risk aversion", false,
+     [](R row, int) { return double(row.f.rho[row.i]); }},
+    {"experience", "years", "manager's international experience", false,
+     [](R row, int) { return double(row.f.experience[row.i]); }},
+    {"ell", "[0, 1]", "manager's language skill", false,
+     [](R row, int) { return double(row.f.ell[row.i]); }},
+    {"proactivity", "[0, 1]", "manager's proactivity", false,
+     [](R row, int) { return double(row.f.proactivity[row.i]); }},
+    {"age", "years", "manager's age", false, [](R row, int) { return double(row.f.age[row.i]); }},
+    {"X", "million yen", "exports to the region", false,
+     [](R row, int r) { return row.f.X[at(row, r)]; }, true},
+    {"So", "million yen", "sales of the affiliate in the region", false,
+     [](R row, int r) { return row.f.So[at(row, r)]; }, true},
+    {"saj", "share", "import-back share of the affiliate in the region", false,
+     [](R row, int r) { return double(row.f.saj[at(row, r)]); }, true},
+    {"suj", "share", "supply-from-Japan share of the affiliate in the region", false,
+     [](R row, int r) { return double(row.f.suj[at(row, r)]); }, true},
+    {"I", "[0, 1]", "information about the region", false,
+     [](R row, int r) { return double(row.f.info[at(row, r)]); }, true},
+};
+
+using D = const DecisionRow&;
+// The decision log's columns: integer columns first, in the order of the results file.
+const DecisionColumn kDecisions[] = {
+    {"point", "index", "parameter point of the sweep", true,
+     [](D row, int) { return double(row.key.point); }},
+    {"rep", "index", "replication", true, [](D row, int) { return double(row.key.replication); }},
+    {"year", "year", "calendar year", true, [](D row, int) { return double(row.env.year); }},
+    {"firm", "id", "firm id (fixed for the run)", true,
+     [](D row, int) { return double(row.f.id[std::size_t(row.c.firm)]); }},
+    {"source", "code", "where the candidate came from", true,
+     [](D row, int) { return double(row.c.source); }},
+    {"mode", "code", "export or FDI", true, [](D row, int) { return double(row.c.mode); }},
+    {"region", "code", "the market", true, [](D row, int) { return double(row.c.region); }},
+    {"outcome", "code", "what became of it", true,
+     [](D row, int) { return double(row.c.outcome); }},
+    {"customer", "id", "inviting customer's id, or -1", true,
+     [](D row, int) { return customer_id(row.f, row.env, row.c.customer); }},
+    {"V", "ratio to profit", "value as weighed (with the subsidy factor)", false,
+     [](D row, int) { return row.c.V; }},
+    {"F", "million yen", "F_mr before subsidy", false, [](D row, int) { return row.c.F; }},
+};
+
+// The names a declaration gives (one per region for a per-region one).
+template <class Decl>
+void names_of(const Decl& d, std::vector<std::string>& out) {
+  if (!d.per_region) {
+    out.emplace_back(d.name);
+    return;
+  }
+  for (auto r : kRegionNames) out.push_back(std::string(d.name) + "_" + std::string(r));
+}
+
+// Creates the declared columns in `t` (integer ones, then real ones) and returns pointers to them
+// in declaration order (a per-region column: its regions in order). Creates all first, then
+// takes pointers: creating a column may move the others.
+template <class Row>
+std::pair<std::vector<std::vector<std::int32_t>*>, std::vector<std::vector<double>*>> columns_in(
+    Table& t, std::span<const Column<Row>> decls) {
+  std::vector<std::string> ints, reals;
+  for (const auto& d : decls) names_of(d, d.integer ? ints : reals);
+  for (const auto& n : ints) t.int_column(n);
+  for (const auto& n : reals) t.real_column(n);
+  std::pair<std::vector<std::vector<std::int32_t>*>, std::vector<std::vector<double>*>> out;
+  for (const auto& n : ints) out.first.push_back(&t.int_column(n));
+  for (const auto& n : reals) out.second.push_back(&t.real_column(n));
+  return out;
+}
+
+// Appends one row: every declared column's value(s).
+template <class Row>
+void append_row(std::span<const Column<Row>> decls,
+                const std::pair<std::vector<std::vector<std::int32_t>*>,
+                                std::vector<std::vector<double>*>>& cols,
+                const Row& row) {
+  std::size_t ki = 0, kr = 0;
+  for (const auto& d : decls)
+    for (int r = 0; r < (d.per_region ? kRegions : 1); ++r) {
+      const double v = d.value(row, r);
+      if (d.integer)
+        cols.first[ki++]->push_back(std::int32_t(v));
+      else
+        cols.second[kr++]->push_back(v);
+    }
+}
 
 // Sorts rows (stably) by the id of the firm slot(row) when slots are not in id order already.
 template <class Slot>
-void World::by_id(std::vector<std::uint32_t>& rows, Slot slot) const {
-  auto before = [&](std::uint32_t x, std::uint32_t y) { return f_.id[slot(x)] < f_.id[slot(y)]; };
+void by_id(const Firms& f, std::vector<std::uint32_t>& rows, Slot slot) {
+  auto before = [&](std::uint32_t x, std::uint32_t y) { return f.id[slot(x)] < f.id[slot(y)]; };
   if (!std::is_sorted(rows.begin(), rows.end(), before))
     std::stable_sort(rows.begin(), rows.end(), before);
 }
 
-void World::append_panel(Table& t) const {
-  std::vector<std::string> int_names = {"point",
-                                        "rep",
-                                        "year",
-                                        "firm",
-                                        "industry",
-                                        "tier",
-                                        "D_lf",
-                                        "D_parent",
-                                        "alive",
-                                        "exit_cause",
-                                        "entry_year",
-                                        "customer",
-                                        "experience_region",
-                                        "trained"};
-  for (auto r : kRegionNames) int_names.push_back("mode_" + std::string(r));
-  const Column scalars[] = {{"L", &f_.L},
-                            {"Y", &f_.Y},
-                            {"Ymkt", &f_.Ymkt},
-                            {"Y_keiretsu", &f_.Y_keiretsu},
-                            {"Y_parts", &f_.Y_parts},
-                            {"Y_back", &f_.Y_back},
-                            {"Y_exports", &f_.Y_exports},
-                            {"RD", &f_.RD},
-                            {"W", &f_.W},
-                            {"K_dom", &f_.K_dom},
-                            {"a", &f_.a},
-                            {"rho", &f_.rho},
-                            {"experience", &f_.experience},
-                            {"ell", &f_.ell},
-                            {"proactivity", &f_.proactivity},
-                            {"age", &f_.age}};
-  const Column regional[] = {
-      {"X", &f_.X}, {"So", &f_.So}, {"saj", &f_.saj}, {"suj", &f_.suj}, {"I", &f_.info}};
-  std::vector<std::string> real_names;
-  for (const auto& s : scalars) real_names.push_back(s.first);
-  for (const auto& s : regional)
-    for (auto r : kRegionNames) real_names.push_back(std::string(s.first) + "_" + std::string(r));
-  const auto ic = int_columns(t, int_names);
-  const auto rc = real_columns(t, real_names);
+template <class Decl>
+std::string table_of(std::span<const Decl> decls, bool with_type) {
+  std::string t = with_type ? "| column | type | unit | meaning |\n|---|---|---|---|\n"
+                            : "| name | unit | meaning |\n|---|---|---|\n";
+  for (const auto& d : decls) {
+    t += "| `" + std::string(d.name) + (d.per_region ? "_<region>" : "") + "` | ";
+    if constexpr (requires { d.integer; })
+      if (with_type) t += std::string(d.integer ? "int32" : "float64") + " | ";
+    t += std::string(d.unit) + " | " + std::string(d.meaning) + " |\n";
+  }
+  return t;
+}
 
+}  // namespace
+
+Population count_population(const Params& p, const Firms& f) {
+  Population o;
+  for (std::size_t i = 0; i < f.size(); ++i) {
+    if (!f.alive[i]) continue;
+    const bool le = f.is_le(i, p);
+    const bool x = f.any_mode(i, Mode::exporting), d = f.any_mode(i, Mode::fdi);
+    o.Y += f.Y[i];
+    o.L += f.L[i];
+    double aff = 0;
+    for (int r = 0; r < kRegions; ++r) aff += f.mode[i * kRegions + r] == std::uint8_t(Mode::fdi);
+    o.affiliates += aff;
+    if (le) {
+      o.les += 1;
+      o.le_fdi += d;
+      o.le_exporters += x;
+    } else {
+      o.smes += 1;
+      o.sme_exporters += x;
+      o.sme_fdi += d;
+      o.sme_international += x || d;
+      o.Y_sme += f.Y[i];
+      o.L_sme += f.L[i];
+      o.affiliates_sme += aff;
+      for (int r = 0; r < kRegions; ++r) {
+        o.sme_fdi_in[r] += f.mode[i * kRegions + r] == std::uint8_t(Mode::fdi);
+        o.sme_exporting_to[r] += f.mode[i * kRegions + r] == std::uint8_t(Mode::exporting);
+      }
+    }
+  }
+  return o;
+}
+
+std::span<const Aggregate> aggregates() { return kAggregates; }
+std::span<const PanelColumn> panel_columns() { return kPanel; }
+std::span<const DecisionColumn> decision_columns() { return kDecisions; }
+
+std::vector<std::string> aggregate_names() {
+  std::vector<std::string> names;
+  for (const auto& a : kAggregates) names_of(a, names);
+  return names;
+}
+
+std::vector<double> aggregate_values(const Params& p, const State& s) {
+  const Population population = count_population(p, s.firms);
+  const ObservedYear o{population, s.counters, s.env};
+  std::vector<double> v;
+  for (const auto& a : kAggregates)
+    for (int r = 0; r < (a.per_region ? kRegions : 1); ++r) v.push_back(a.value(o, r));
+  return v;
+}
+
+void append_panel(const Params& p, StreamKey key, const State& s, Table& t) {
+  const std::span<const PanelColumn> decls = kPanel;
+  const auto cols = columns_in(t, decls);
+  const Firms& f = s.firms;
   // Rows in firm-id order (compact() groups the slots by industry).
   std::vector<std::uint32_t> rows;
-  for (std::size_t i = 0; i < n(); ++i)
-    if ((f_.alive[i] || f_.exit_year[i] == env_.year) &&
-        f_.L[i] >= params_.output.panel_min_employees)
+  for (std::size_t i = 0; i < f.size(); ++i)
+    if ((f.alive[i] || f.exit_year[i] == s.env.year) && f.L[i] >= p.output.panel_min_employees)
       rows.push_back(std::uint32_t(i));
-  by_id(rows, [](std::uint32_t i) { return std::size_t(i); });
-  for (const std::size_t i : rows) {
-    const std::int32_t ints[] = {std::int32_t(key_.point),
-                                 std::int32_t(key_.replication),
-                                 env_.year,
-                                 std::int32_t(f_.id[i]),
-                                 f_.industry[i],
-                                 f_.tier[i],
-                                 f_.is_le(i, params_),
-                                 f_.D_parent[i],
-                                 f_.alive[i],
-                                 f_.exit_cause[i],
-                                 f_.entry_year[i],
-                                 customer_id(f_.customer0[i]),
-                                 f_.experience_region[i],
-                                 f_.trained[i]};
-    std::size_t k = 0;
-    for (auto v : ints) ic[k++]->push_back(v);
-    for (int r = 0; r < kRegions; ++r) ic[k++]->push_back(f_.mode[i * kRegions + r]);
-    k = 0;
-    for (const auto& s : scalars) rc[k++]->push_back(s.at(i));
-    for (const auto& s : regional)
-      for (int r = 0; r < kRegions; ++r) rc[k++]->push_back(s.at(i * kRegions + r));
-  }
+  by_id(f, rows, [](std::uint32_t i) { return std::size_t(i); });
+  for (const std::size_t i : rows) append_row(decls, cols, PanelRow{p, key, s.env, f, i});
 }
 
-// The id of customer c while it is in business (alive, or exiting this year), else -1: the same
-// whether or not compact() has dropped an exited customer's slot.
-std::int32_t World::customer_id(std::int32_t c) const {
-  if (c == kNoFirm) return kNoFirm;
-  const auto k = std::size_t(c);
-  return f_.alive[k] || f_.exit_year[k] == env_.year ? std::int32_t(f_.id[k]) : kNoFirm;
-}
-
-void World::append_decisions(Table& t) const {
-  const auto ic = int_columns(
-      t, {"point", "rep", "year", "firm", "source", "mode", "region", "outcome", "customer"});
-  const auto rc = real_columns(t, {"V", "F"});
+void append_decisions(StreamKey key, const State& s, Table& t) {
+  const std::span<const DecisionColumn> decls = kDecisions;
+  const auto cols = columns_in(t, decls);
   // Rows in firm-id order, each firm's candidates in the order they were found.
-  std::vector<std::uint32_t> rows(decision_log_.size());
+  std::vector<std::uint32_t> rows(s.decisions.size());
   std::iota(rows.begin(), rows.end(), 0u);
-  by_id(rows, [&](std::uint32_t k) { return std::size_t(decision_log_[k].firm); });
-  for (const std::uint32_t row : rows) {
-    const Candidate& c = decision_log_[row];
-    const std::int32_t ints[] = {std::int32_t(key_.point),
-                                 std::int32_t(key_.replication),
-                                 env_.year,
-                                 std::int32_t(f_.id[std::size_t(c.firm)]),
-                                 std::int32_t(c.source),
-                                 std::int32_t(c.mode),
-                                 c.region,
-                                 std::int32_t(c.outcome),
-                                 customer_id(c.customer)};
-    for (std::size_t k = 0; k < std::size(ints); ++k) ic[k]->push_back(ints[k]);
-    rc[0]->push_back(c.V);
-    rc[1]->push_back(c.F);
-  }
+  by_id(s.firms, rows, [&](std::uint32_t k) { return std::size_t(s.decisions[k].firm); });
+  for (const std::uint32_t row : rows)
+    append_row(decls, cols, DecisionRow{key, s.env, s.firms, s.decisions[row]});
 }
+
+std::string aggregates_table() { return table_of(aggregates(), false); }
+std::string panel_table() { return table_of(panel_columns(), true); }
+std::string decisions_table() { return table_of(decision_columns(), true); }
 
 }  // namespace smesim::model

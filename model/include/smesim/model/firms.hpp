@@ -69,7 +69,7 @@ struct Firms {
               const Blocks& blocks);
   std::size_t capacity() const { return alive.capacity(); }
   std::size_t memory_bytes() const;  // heap bytes held by the state arrays
-  // Calls f(array, value of a new firm, per_region) for every state array.
+  // Calls f(name, array, value of a new firm, per_region) for every state array (arrays()).
   template <class F>
   void for_each_array(F&& f) {
     arrays(*this, f);
@@ -94,30 +94,70 @@ struct Firms {
     return false;
   }
 
- private:
+  // The one list of the state arrays: f(name, array, value of a new firm, per_region). resize,
+  // reserve, select, memory_bytes and the checked build use it; a static_assert in firms.cpp
+  // makes sure no array of the struct is missing from it.
   template <class Self, class F>
-  static void arrays(Self& s, F& f) {
-    f(s.id, 0u, false);
-    for (auto* v : {&s.industry, &s.alive, &s.tier, &s.D_parent, &s.exit_cause, &s.relocated_mask,
-                    &s.first_active, &s.ever_international, &s.trained})
-      f(*v, 0, false);
-    f(s.entry_year, std::int16_t(0), false);
-    f(s.n_suppliers, 0, false);
-    f(s.exit_year, std::int16_t(-1), false);
-    for (auto* v : {&s.customer0, &s.customer1}) f(*v, kNoFirm, false);
-    for (auto* v :
-         {&s.B0, &s.B1,    &s.purchases,  &s.L,       &s.a,       &s.a_start,   &s.da,
-          &s.Y,  &s.Y1,    &s.Y2,         &s.Y3,      &s.Y_entry, &s.Ymkt,      &s.RD,
-          &s.W,  &s.K_dom, &s.Y_keiretsu, &s.Y_parts, &s.Y_back,  &s.Y_exports, &s.overseas_size})
-      f(*v, 0.0, false);
-    for (auto* v : {&s.rho, &s.ell, &s.proactivity, &s.experience, &s.age}) f(*v, 0.0f, false);
-    f(s.relocation_cut, 1.0, false);
-    f(s.experience_region, -1, false);
-    for (auto* v : {&s.X, &s.So, &s.K_abroad}) f(*v, 0.0, true);
-    for (auto* v : {&s.saj, &s.suj, &s.info}) f(*v, 0.0f, true);
-    f(s.ties, 0, true);
-    f(s.years_in, 0, true);
-    f(s.mode, 0, true);
+  static constexpr void arrays(Self& s, F& f) {
+    f("id", s.id, 0u, false);
+    f("industry", s.industry, 0, false);
+    f("alive", s.alive, 0, false);
+    f("tier", s.tier, 0, false);
+    f("D_parent", s.D_parent, 0, false);
+    f("exit_cause", s.exit_cause, 0, false);
+    f("relocated_mask", s.relocated_mask, 0, false);
+    f("first_active", s.first_active, 0, false);
+    f("ever_international", s.ever_international, 0, false);
+    f("trained", s.trained, 0, false);
+    f("entry_year", s.entry_year, std::int16_t(0), false);
+    f("n_suppliers", s.n_suppliers, 0, false);
+    f("exit_year", s.exit_year, std::int16_t(-1), false);
+    f("customer0", s.customer0, kNoFirm, false);
+    f("customer1", s.customer1, kNoFirm, false);
+    f("B0", s.B0, 0.0, false);
+    f("B1", s.B1, 0.0, false);
+    f("purchases", s.purchases, 0.0, false);
+    f("L", s.L, 0.0, false);
+    f("a", s.a, 0.0, false);
+    f("a_start", s.a_start, 0.0, false);
+    f("da", s.da, 0.0, false);
+    f("Y", s.Y, 0.0, false);
+    f("Y1", s.Y1, 0.0, false);
+    f("Y2", s.Y2, 0.0, false);
+    f("Y3", s.Y3, 0.0, false);
+    f("Y_entry", s.Y_entry, 0.0, false);
+    f("Ymkt", s.Ymkt, 0.0, false);
+    f("RD", s.RD, 0.0, false);
+    f("W", s.W, 0.0, false);
+    f("K_dom", s.K_dom, 0.0, false);
+    f("Y_keiretsu", s.Y_keiretsu, 0.0, false);
+    f("Y_parts", s.Y_parts, 0.0, false);
+    f("Y_back", s.Y_back, 0.0, false);
+    f("Y_exports", s.Y_exports, 0.0, false);
+    f("overseas_size", s.overseas_size, 0.0, false);
+    f("rho", s.rho, 0.0f, false);
+    f("ell", s.ell, 0.0f, false);
+    f("proactivity", s.proactivity, 0.0f, false);
+    f("experience", s.experience, 0.0f, false);
+    f("age", s.age, 0.0f, false);
+    f("relocation_cut", s.relocation_cut, 1.0, false);
+    f("experience_region", s.experience_region, -1, false);
+    f("X", s.X, 0.0, true);
+    f("So", s.So, 0.0, true);
+    f("K_abroad", s.K_abroad, 0.0, true);
+    f("saj", s.saj, 0.0f, true);
+    f("suj", s.suj, 0.0f, true);
+    f("info", s.info, 0.0f, true);
+    f("ties", s.ties, 0, true);
+    f("years_in", s.years_in, 0, true);
+    f("mode", s.mode, 0, true);
+  }
+  static constexpr std::size_t array_count() {
+    Firms s;
+    std::size_t n = 0;
+    auto count = [&](const char*, auto&, auto, bool) { ++n; };
+    arrays(s, count);
+    return n;
   }
 };
 

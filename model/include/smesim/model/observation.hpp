@@ -1,0 +1,87 @@
+// Observation (spec 8): the yearly aggregates, the firm-year panel and the decision log. Each
+// output is declared once, as {name, unit, meaning, accessor}: the names, the values written and
+// docs/file-format.md's tables (test GeneratedDocs.*) all come from these declarations, in the
+// order of the results file. Adding an aggregate is one line in aggregates() (observation.cpp).
+#pragma once
+
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "smesim/model/state.hpp"
+#include "smesim/model/table.hpp"
+
+namespace smesim::model {
+
+// Sums over the firms alive at the end of the year, that the aggregates read.
+struct Population {
+  double smes = 0, les = 0, sme_exporters = 0, sme_fdi = 0, le_fdi = 0, le_exporters = 0;
+  double sme_international = 0;  // SMEs exporting or with an affiliate
+  double Y = 0, Y_sme = 0, L = 0, L_sme = 0, affiliates = 0, affiliates_sme = 0;
+  std::array<double, kRegions> sme_fdi_in{}, sme_exporting_to{};  // SMEs, by region
+};
+Population count_population(const Params& p, const Firms& f);
+
+// What an aggregate's value reads.
+struct ObservedYear {
+  const Population& population;
+  const YearCounters& counters;
+  const Environment& env;
+};
+
+struct Aggregate {
+  std::string_view name, unit, meaning;
+  // The value; `region` for a per-region aggregate (named <name>_<region>), else 0.
+  double (*value)(const ObservedYear& o, int region);
+  bool per_region = false;
+};
+// The declarations, in the order of the results file.
+std::span<const Aggregate> aggregates();
+std::vector<std::string> aggregate_names();
+std::vector<double> aggregate_values(const Params& p, const State& s);
+
+// One row of the panel: firm slot i of the state, in the year just stepped.
+struct PanelRow {
+  const Params& p;
+  StreamKey key;
+  const Environment& env;
+  const Firms& f;
+  std::size_t i;
+};
+// One row of the decision log.
+struct DecisionRow {
+  StreamKey key;
+  const Environment& env;
+  const Firms& f;
+  const Candidate& c;
+};
+
+// A column of a table; integer columns are stored as int32 (their values are integers), real
+// ones as float64. A per-region column is one column per region, <name>_<region>.
+template <class Row>
+struct Column {
+  std::string_view name, unit, meaning;
+  bool integer;
+  double (*value)(const Row& row, int region);
+  bool per_region = false;
+};
+using PanelColumn = Column<PanelRow>;
+using DecisionColumn = Column<DecisionRow>;
+// The declarations, integer columns first, in the order of the results file.
+std::span<const PanelColumn> panel_columns();
+std::span<const DecisionColumn> decision_columns();
+
+// Appends the rows of the year just stepped: the panel's, one per firm alive at the end of the
+// year or exited during it (with at least output.panel_min_employees employees), in firm-id
+// order; the decision log's, one per candidate, in firm-id order and, for a firm, in the order
+// they were found.
+void append_panel(const Params& p, StreamKey key, const State& s, Table& panel);
+void append_decisions(StreamKey key, const State& s, Table& log);
+
+// docs/file-format.md's tables of the declarations (Markdown).
+std::string aggregates_table();
+std::string panel_table();
+std::string decisions_table();
+
+}  // namespace smesim::model
