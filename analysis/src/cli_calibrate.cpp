@@ -67,13 +67,10 @@ CalibrationFile load_calibration(const std::string& path) {
   const fs::path dir = fs::path(path).parent_path();
   if (!root["base"]) fail(root, "base", "missing 'base': the scenario to calibrate");
   c.base = load_scenario((dir / root["base"].Scalar()).string());
-  auto refs = model::param_refs(c.base.params);
-  std::vector<std::string> all;
-  for (const auto& r : refs) all.push_back(r.path);
   auto ref_of = [&](const YAML::Node& key) {
-    const auto* r = model::find_param(refs, key.Scalar());
+    std::string near;
+    const auto* r = model::find_param(key.Scalar(), &near);
     if (!r) {
-      const auto near = nearest_key(key.Scalar(), all);
       fail(key, key.Scalar(),
            "unknown parameter path '" + key.Scalar() + "'" +
                (near.empty() ? "" : "; did you mean '" + near + "'?"));
@@ -82,11 +79,11 @@ CalibrationFile load_calibration(const std::string& path) {
   };
   if (const auto o = root["overrides"])
     for (const auto& kv : o) {
-      auto* r = ref_of(kv.first);
+      const auto* r = ref_of(kv.first);
       const double x = number(kv.second, kv.first.Scalar());
-      if (x < r->lo || x > r->hi)
+      if (!r->bounds.contains(x))
         fail(kv.second, kv.first.Scalar(), "'" + kv.first.Scalar() + "' is out of range");
-      r->set(x);
+      r->set(c.base.params, x);
     }
   c.targets_file = (dir / (root["targets"] ? root["targets"].Scalar()
                                            : "../data/targets/motohashi2005_table3.csv"))
@@ -119,7 +116,7 @@ CalibrationFile load_calibration(const std::string& path) {
     fail(params ? params : root, "parameters",
          "'parameters' maps parameter paths to {start, lower, upper}");
   for (const auto& kv : params) {
-    auto* r = ref_of(kv.first);
+    const auto* r = ref_of(kv.first);
     analysis::CalibratedParameter p{kv.first.Scalar(), 0, 0, 0};
     for (const char* k : {"start", "lower", "upper"})
       if (!kv.second[k])
@@ -128,21 +125,21 @@ CalibrationFile load_calibration(const std::string& path) {
     p.start = number(kv.second["start"], kv.first.Scalar() + ".start");
     p.lower = number(kv.second["lower"], kv.first.Scalar() + ".lower");
     p.upper = number(kv.second["upper"], kv.first.Scalar() + ".upper");
-    if (!(p.lower < p.upper) || p.start < p.lower || p.start > p.upper || p.lower < r->lo ||
-        p.upper > r->hi)
+    if (!(p.lower < p.upper) || p.start < p.lower || p.start > p.upper ||
+        !r->bounds.contains(p.lower) || !r->bounds.contains(p.upper))
       fail(kv.second, kv.first.Scalar(),
            "'" + kv.first.Scalar() +
                "': need lower <= start <= upper, lower < upper, within the parameter's range");
     c.params.push_back(p);
   }
-  c.options.replications =
-      root["replications"] ? int(number(root["replications"], "replications")) : 4;
+  if (root["replications"])
+    c.options.replications = int(number(root["replications"], "replications"));
   if (c.options.replications < 1)
     fail(root["replications"], "replications", "'replications' must be at least 1");
-  c.options.max_evaluations =
-      root["max_evaluations"] ? int(number(root["max_evaluations"], "max_evaluations")) : 200;
-  c.options.multistart_points =
-      root["multistart_points"] ? int(number(root["multistart_points"], "multistart_points")) : 8;
+  if (root["max_evaluations"])
+    c.options.max_evaluations = int(number(root["max_evaluations"], "max_evaluations"));
+  if (root["multistart_points"])
+    c.options.multistart_points = int(number(root["multistart_points"], "multistart_points"));
   if (const auto o = root["optimizer"]) {
     c.options.optimizer = o.Scalar();
     static const std::vector<std::string> opts = {"bobyqa", "sbplx", "crs2", "multistart"};
@@ -157,16 +154,15 @@ CalibrationFile load_calibration(const std::string& path) {
 std::vector<double> table3_moments(const CalibrationFile& c, const std::vector<double>& theta) {
   Scenario sc = c.base;
   auto& p = sc.params;
-  auto refs = model::param_refs(p);
   for (std::size_t k = 0; k < theta.size(); ++k)
-    model::find_param(refs, c.params[k].path)->set(theta[k]);
+    model::find_param(c.params[k].path)->set(p, theta[k]);
   p.replications = c.options.replications;
-  p.end_year = std::max(p.start_year, std::min(p.end_year, 2002));
+  p.end_year = std::max(p.start_year, std::min(p.end_year, model::kSurvey.last_year));
   p.output.panel_reps.clear();
   for (int r = 0; r < p.replications; ++r) p.output.panel_reps.push_back(r);
-  p.output.panel_from = std::max(p.start_year, 1994);
+  p.output.panel_from = std::max(p.start_year, model::kSurvey.first_year);
   p.output.panel_to = p.end_year;
-  p.output.panel_min_employees = 50;  // the BSBSA universe
+  p.output.panel_min_employees = model::kSurvey.min_employees;  // the BSBSA universe
   p.output.decisions = false;
   const auto res = run_scenario(sc, {});
   const auto run = analysis::run_paper_table(res.panel, analysis::PaperTable::table3);
@@ -287,9 +283,8 @@ void add_calibrate_command(CLI::App& app, Action& action) {
           within, k, used);
 
       model::Params p = c.base.params;
-      auto refs = model::param_refs(p);
       for (std::size_t j = 0; j < n; ++j)
-        model::find_param(refs, c.params[j].path)->set(res.best.theta[j]);
+        model::find_param(c.params[j].path)->set(p, res.best.theta[j]);
       std::ostringstream y;
       y << "# Calibrated by `smesim calibrate " << a->file << "` (smesim " << kVersion << ", "
         << kGitCommit << ")\n"

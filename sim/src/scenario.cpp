@@ -31,18 +31,11 @@ ScenarioError::ScenarioError(std::string file, int line, int column, std::string
 
 namespace {
 
-using model::ParamRef;
+using model::format_real;
+using model::ParamInfo;
+using model::ParamKind;
 using model::Params;
 using model::Path;
-
-// Shortest decimal text that reads back to exactly `x`; YAML spelling for infinities.
-std::string format_real(double x) {
-  if (std::isnan(x)) return ".nan";
-  if (std::isinf(x)) return x > 0 ? ".inf" : "-.inf";
-  char buf[64];
-  auto res = std::to_chars(buf, buf + sizeof buf, x);
-  return std::string(buf, res.ptr);
-}
 
 // A YAML real: decimal/exponent forms and .inf/.nan spellings. nullopt when not a number.
 std::optional<double> parse_real(const std::string& text) {
@@ -62,30 +55,6 @@ std::optional<double> parse_real(const std::string& text) {
   return text[0] == '-' ? -x : x;
 }
 
-// Optimal string alignment (restricted Damerau-Levenshtein) distance.
-std::size_t edit_distance(const std::string& a, const std::string& b) {
-  std::vector<std::vector<std::size_t>> d(a.size() + 1, std::vector<std::size_t>(b.size() + 1));
-  for (std::size_t i = 0; i <= a.size(); ++i) d[i][0] = i;
-  for (std::size_t j = 0; j <= b.size(); ++j) d[0][j] = j;
-  for (std::size_t i = 1; i <= a.size(); ++i)
-    for (std::size_t j = 1; j <= b.size(); ++j) {
-      const std::size_t cost = a[i - 1] == b[j - 1] ? 0 : 1;
-      d[i][j] = std::min({d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + cost});
-      if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1])
-        d[i][j] = std::min(d[i][j], d[i - 2][j - 2] + 1);
-    }
-  return d[a.size()][b.size()];
-}
-
-// The closest candidate within max(2, len/3) edits of `word`, or "".
-std::string nearest(const std::string& word, const std::vector<std::string>& candidates) {
-  std::string best;
-  std::size_t best_d = std::max<std::size_t>(2, word.size() / 3) + 1;
-  for (const auto& c : candidates)
-    if (const auto d = edit_distance(word, c); d < best_d) best = c, best_d = d;
-  return best;
-}
-
 std::string join(const std::string& prefix, const std::string& key) {
   return prefix.empty() ? key : prefix + "." + key;
 }
@@ -100,7 +69,7 @@ std::string describe(const YAML::Node& n) {
 }  // namespace
 
 std::string nearest_key(const std::string& word, const std::vector<std::string>& candidates) {
-  return nearest(word, candidates);
+  return model::nearest_name(word, candidates);
 }
 
 void throw_at(const std::string& file, const std::string& text, int line, int col,
@@ -132,10 +101,9 @@ namespace {
 class Parser {
  public:
   Parser(const std::string& text, const std::string& file) : text_(text), file_(file) {
-    refs_ = model::param_refs(p_);
-    for (std::size_t i = 0; i < refs_.size(); ++i) add_path(refs_[i].path, i);
+    for (const auto& info : model::param_registry()) add_path(info.key, &info);
     for (const char* s : {"name", "description", "seed", "paths", "shocks", "output.panel_reps"})
-      add_path(s, kSpecial);
+      add_path(s, nullptr);
   }
 
   Params parse() {
@@ -165,10 +133,9 @@ class Parser {
   }
 
  private:
-  static constexpr std::size_t kSpecial = std::numeric_limits<std::size_t>::max();
-
-  void add_path(const std::string& path, std::size_t ref) {
-    leaf_[path] = ref;
+  // `info` is nullptr for the keys that are not scalar parameters (name, paths, shocks, ...).
+  void add_path(const std::string& path, const ParamInfo* info) {
+    leaf_[path] = info;
     std::string prefix;
     for (std::size_t start = 0;;) {
       const std::size_t dot = path.find('.', start);
@@ -201,7 +168,7 @@ class Parser {
                const std::vector<std::string>& valid) {
     const std::string full = join(prefix, key.Scalar());
     std::string msg = "unknown " + what + " '" + full + "'";
-    if (const auto near = nearest(key.Scalar(), valid); !near.empty())
+    if (const auto near = model::nearest_name(key.Scalar(), valid); !near.empty())
       msg += "; did you mean '" + join(prefix, near) + "'?";
     else if (valid.size() <= 8) {
       msg += "; expected one of:";
@@ -242,7 +209,7 @@ class Parser {
       }
       given_[full] = mark_of(k, v);
       if (auto it = leaf_.find(full); it != leaf_.end()) {
-        if (it->second != kSpecial) return set_param(refs_[it->second], k, v);
+        if (it->second) return set_param(*it->second, k, v);
         if (full == "name") return void(p_.name = string_value(k, v, full));
         if (full == "description") {
           if (!v.IsNull() && !v.IsScalar())
@@ -276,13 +243,13 @@ class Parser {
   }
 
   // A number of the given kind (reals may be infinite, never NaN); fails with a type message.
-  double number(const YAML::Node& k, const YAML::Node& v, const std::string& key,
-                ParamRef::Kind kind, bool finite = false) {
-    const char* expected = kind == ParamRef::Kind::integer ? "an integer"
-                           : finite                        ? "a finite real number"
-                                                           : "a real number";
+  double number(const YAML::Node& k, const YAML::Node& v, const std::string& key, ParamKind kind,
+                bool finite = false) {
+    const char* expected = kind == ParamKind::integer ? "an integer"
+                           : finite                   ? "a finite real number"
+                                                      : "a real number";
     const auto x = v.IsScalar() ? parse_real(v.Scalar()) : std::nullopt;
-    if (!x || (kind == ParamRef::Kind::integer && *x != std::floor(*x)) ||
+    if (!x || (kind == ParamKind::integer && *x != std::floor(*x)) ||
         (finite && !std::isfinite(*x)))
       fail(mark_of(k, v), key, "'" + key + "': expected " + expected + ", got " + describe(v));
     if (std::isnan(*x))
@@ -292,39 +259,32 @@ class Parser {
     return *x;
   }
 
-  static std::string bound(double b, bool integral) {
-    return integral ? std::to_string(static_cast<long long>(b)) : format_real(b);
-  }
-
-  void check_range(const YAML::Node& v, const std::string& key, double x, double lo, double hi,
+  void check_range(const YAML::Node& v, const std::string& key, double x, model::Bounds bounds,
                    bool integral) {
-    if (x >= lo && x <= hi) return;
-    std::string range = std::isinf(lo) ? "<= " + bound(hi, integral)
-                        : std::isinf(hi)
-                            ? ">= " + bound(lo, integral)
-                            : "in [" + bound(lo, integral) + ", " + bound(hi, integral) + "]";
+    if (bounds.contains(x)) return;
     fail(v.Mark(), key,
-         "'" + key + "' = " + v.Scalar() + " is out of range: expected a value " + range);
+         "'" + key + "' = " + v.Scalar() + " is out of range: expected " +
+             bounds.expected(integral));
   }
 
-  void set_param(const ParamRef& r, const YAML::Node& k, const YAML::Node& v) {
-    if (r.kind == ParamRef::Kind::boolean) {
+  void set_param(const ParamInfo& r, const YAML::Node& k, const YAML::Node& v) {
+    if (r.kind == ParamKind::boolean) {
       static const std::set<std::string> yes = {"true", "True", "TRUE"},
                                          no = {"false", "False", "FALSE"};
       const std::string t = v.IsScalar() ? v.Scalar() : "";
       if (!yes.count(t) && !no.count(t))
-        fail(mark_of(k, v), r.path, "'" + r.path + "': expected true or false, got " + describe(v));
-      *static_cast<bool*>(r.ptr) = yes.count(t) > 0;
+        fail(mark_of(k, v), r.key, "'" + r.key + "': expected true or false, got " + describe(v));
+      r.set(p_, yes.count(t) > 0 ? 1.0 : 0.0);
       return;
     }
-    const double x = number(k, v, r.path, r.kind);
-    check_range(v, r.path, x, r.lo, r.hi, r.kind == ParamRef::Kind::integer);
-    r.set(x);
+    const double x = number(k, v, r.key, r.kind);
+    check_range(v, r.key, x, r.bounds, r.integral());
+    r.set(p_, x);
   }
 
   int year_value(const YAML::Node& k, const YAML::Node& v, const std::string& key) {
-    const double y = number(k, v, key, ParamRef::Kind::integer);
-    check_range(v, key, y, 1900, 2200, true);
+    const double y = number(k, v, key, ParamKind::integer);
+    check_range(v, key, y, {1900, 2200}, true);
     return static_cast<int>(y);
   }
 
@@ -361,11 +321,11 @@ class Parser {
                        describe(yk));
             const int year = static_cast<int>(*y);
             const std::string at = field + "." + std::to_string(year);
-            const double x = number(yk, yv, at, ParamRef::Kind::real, true);
+            const double x = number(yk, yv, at, ParamKind::real, true);
             if (name == "fx" && !(x > 0))
               fail(yv.Mark(), at,
                    "'" + at + "' = " + yv.Scalar() + " is out of range: expected a value > 0");
-            if (name == "fta_coverage") check_range(yv, at, x, 0, 1, false);
+            if (name == "fta_coverage") check_range(yv, at, x, {0, 1}, false);
             path->points.emplace_back(year, x);
           });
           std::sort(path->points.begin(), path->points.end());
@@ -419,15 +379,15 @@ class Parser {
             const std::vector<std::string> regions(model::kRegionNames.begin(),
                                                    model::kRegionNames.end());
             std::string msg = "unknown region '" + r + "' in '" + fkey + "'";
-            if (const auto near = nearest(r, regions); !near.empty())
+            if (const auto near = model::nearest_name(r, regions); !near.empty())
               msg += "; did you mean '" + near + "'?";
             msg += " (regions:";
             for (std::size_t j = 0; j < regions.size(); ++j) msg += (j ? ", " : " ") + regions[j];
             fail(fv.Mark(), fkey, msg + ")");
           }
         } else {
-          const double x = number(fk, fv, fkey, ParamRef::Kind::real);
-          check_range(fv, fkey, x, 0, 1, false);
+          const double x = number(fk, fv, fkey, ParamKind::real);
+          check_range(fv, fkey, x, {0, 1}, false);
           (f == "share_of_le" ? s.share_of_le : s.fraction) = x;
         }
       });
@@ -449,8 +409,8 @@ class Parser {
                describe(list));
     for (std::size_t i = 0; i < list.size(); ++i) {
       const std::string key = "output.panel_reps[" + std::to_string(i) + "]";
-      const double r = number(list[i], list[i], key, ParamRef::Kind::integer);
-      check_range(list[i], key, r, 0, 1e6, true);
+      const double r = number(list[i], list[i], key, ParamKind::integer);
+      check_range(list[i], key, r, {0, 1e6}, true);
       p_.output.panel_reps.push_back(static_cast<int>(r));
       reps_.push_back({list[i].Mark(), key, list[i].Scalar(), static_cast<int>(r)});
     }
@@ -495,8 +455,7 @@ class Parser {
   const std::string& text_;
   const std::string& file_;
   Params p_;
-  std::vector<ParamRef> refs_;
-  std::map<std::string, std::size_t> leaf_;                   // full path -> ref (or special)
+  std::map<std::string, const ParamInfo*> leaf_;              // full path -> parameter or null
   std::map<std::string, std::vector<std::string>> children_;  // map level -> its keys
   std::map<std::string, YAML::Mark> given_;                   // keys set by the file
   std::vector<Deferred> shock_years_, reps_;
@@ -506,7 +465,7 @@ class Parser {
 // A tree of the param_refs paths in schema order, for emitting nested maps.
 struct KeyTree {
   std::string name;
-  const ParamRef* ref = nullptr;
+  const ParamInfo* ref = nullptr;
   std::vector<KeyTree> kids;
   KeyTree& child(const std::string& n) {
     for (auto& k : kids)
@@ -519,12 +478,13 @@ void emit_tree(YAML::Emitter& out, const KeyTree& t, const std::string& path, co
   for (const auto& k : t.kids) {
     out << YAML::Key << k.name << YAML::Value;
     if (k.ref) {
-      if (k.ref->kind == ParamRef::Kind::real)
-        out << format_real(*static_cast<const double*>(k.ref->ptr));
-      else if (k.ref->kind == ParamRef::Kind::integer)
-        out << *static_cast<const int*>(k.ref->ptr);
+      const double x = k.ref->get(p);
+      if (k.ref->kind == ParamKind::real)
+        out << format_real(x);
+      else if (k.ref->kind == ParamKind::integer)
+        out << static_cast<int>(x);
       else
-        out << (*static_cast<const bool*>(k.ref->ptr) ? "true" : "false");
+        out << (x != 0 ? "true" : "false");
       continue;
     }
     const std::string sub = join(path, k.name);
@@ -562,15 +522,13 @@ Scenario load_scenario(const std::string& path) {
   return parse_scenario(text, path);
 }
 
-std::string resolved_yaml(const model::Params& params) {
-  Params p = params;  // param_refs needs a mutable Params; values are only read
-  const auto refs = model::param_refs(p);
+std::string resolved_yaml(const model::Params& p) {
   KeyTree root;
-  for (const auto& r : refs) {
+  for (const auto& r : model::param_registry()) {
     KeyTree* t = &root;
     for (std::size_t start = 0;;) {
-      const std::size_t dot = r.path.find('.', start);
-      t = &t->child(r.path.substr(start, dot - start));
+      const std::size_t dot = r.key.find('.', start);
+      t = &t->child(r.key.substr(start, dot - start));
       if (dot == std::string::npos) break;
       start = dot + 1;
     }

@@ -93,9 +93,9 @@ class SweepParser {
       for (const auto& kv : o) set(P, kv.first, kv.second, "overrides." + kv.first.Scalar());
     }
     if (const auto r = root["replications"])
-      P.replications = int(number(r, "replications", 1, 1e6, true));
+      P.replications = int(number(r, "replications", {1, 1e6}, true));
     s.replications = P.replications;
-    if (const auto sd = root["seed"]) P.seed = std::uint64_t(number(sd, "seed", 0, 1.8e19, true));
+    if (const auto sd = root["seed"]) P.seed = std::uint64_t(number(sd, "seed", {0, 1.8e19}, true));
     if (const auto c = root["common_random_numbers"]) {
       if (c.Scalar() != "true" && c.Scalar() != "false")
         fail(c, "common_random_numbers", "'common_random_numbers': expected true or false");
@@ -127,15 +127,14 @@ class SweepParser {
         fail(node, role, std::string("'") + role + "' is a map of dotted parameter paths");
       for (const auto& kv : node) {
         const std::string path = kv.first.Scalar();
-        const auto* ref = find(P, kv.first, path);
+        const auto* ref = find(kv.first, path);
         SweepFactor f{path, role == std::string("levers") ? "lever" : "uncertainty", {}};
         if (s.design_type != "list") {
           if (!kv.second.IsSequence() || kv.second.size() == 0)
             fail(kv.second, path,
                  "'" + path + "': expected a list of values (grid) or [lo, hi] (lhs, sobol)");
           for (const auto& v : kv.second)
-            f.values.push_back(
-                number(v, path, ref->lo, ref->hi, ref->kind != model::ParamRef::Kind::real));
+            f.values.push_back(number(v, path, ref->bounds, ref->integral()));
           if (s.design_type != "grid") {
             if (f.values.size() != 2)
               fail(kv.second, path, "'" + path + "': expected a range [lo, hi]");
@@ -158,7 +157,7 @@ class SweepParser {
         if (!pt.IsMap()) fail(pt, "points", "each point is a map from parameter path to value");
         for (const auto& kv : pt)
           if (!index.count(kv.first.Scalar())) {
-            find(P, kv.first, kv.first.Scalar());
+            find(kv.first, kv.first.Scalar());
             index[kv.first.Scalar()] = int(s.factors.size());
             s.factors.push_back({kv.first.Scalar(), "lever", {}});
           }
@@ -167,10 +166,9 @@ class SweepParser {
         std::vector<double> row(s.factors.size());
         for (std::size_t f = 0; f < s.factors.size(); ++f) row[f] = get(P, s.factors[f].path);
         for (const auto& kv : pt) {
-          const auto* ref = find(P, kv.first, kv.first.Scalar());
+          const auto* ref = find(kv.first, kv.first.Scalar());
           row[std::size_t(index[kv.first.Scalar()])] =
-              number(kv.second, kv.first.Scalar(), ref->lo, ref->hi,
-                     ref->kind != model::ParamRef::Kind::real);
+              number(kv.second, kv.first.Scalar(), ref->bounds, ref->integral());
         }
         s.design.points.push_back(std::move(row));
       }
@@ -178,7 +176,7 @@ class SweepParser {
       if (s.factors.empty())
         fail(root, "levers", "nothing to vary: give 'levers' or 'uncertainties'");
       const int samples =
-          design["samples"] ? int(number(design["samples"], "design.samples", 1, 1e7, true)) : 0;
+          design["samples"] ? int(number(design["samples"], "design.samples", {1, 1e7}, true)) : 0;
       if (s.design_type != "grid" && samples == 0)
         fail(design, "design.samples", "'design.samples' is required for lhs and sobol designs");
       std::vector<std::pair<double, double>> ranges;
@@ -190,7 +188,7 @@ class SweepParser {
         s.design = grid_design(levels);
       } else if (s.design_type == "lhs") {
         const auto seed =
-            design["seed"] ? std::uint64_t(number(design["seed"], "design.seed", 0, 1.8e19, true))
+            design["seed"] ? std::uint64_t(number(design["seed"], "design.seed", {0, 1.8e19}, true))
                            : 1;
         s.design = lhs_design(ranges, samples, seed);
       } else {
@@ -199,7 +197,7 @@ class SweepParser {
       }
       // Integer parameters take whole values.
       for (std::size_t f = 0; f < s.factors.size(); ++f)
-        if (find(P, YAML::Node(), s.factors[f].path)->kind != model::ParamRef::Kind::real)
+        if (find(YAML::Node(), s.factors[f].path)->integral())
           for (auto& row : s.design.points) row[f] = std::round(row[f]);
     }
     if (const auto ref = root["reference"]) {
@@ -212,9 +210,9 @@ class SweepParser {
         if (it == s.factors.end())
           fail(kv.first, "reference." + kv.first.Scalar(),
                "'" + kv.first.Scalar() + "' is not a varied parameter of this sweep");
-        const auto* r = find(P, kv.first, kv.first.Scalar());
-        row[std::size_t(it - s.factors.begin())] = number(
-            kv.second, kv.first.Scalar(), r->lo, r->hi, r->kind != model::ParamRef::Kind::real);
+        const auto* r = find(kv.first, kv.first.Scalar());
+        row[std::size_t(it - s.factors.begin())] =
+            number(kv.second, kv.first.Scalar(), r->bounds, r->integral());
       }
       // The reference is a design point if one matches, else an extra point run beside the design.
       auto it = std::find(s.design.points.begin(), s.design.points.end(), row);
@@ -234,7 +232,7 @@ class SweepParser {
           list.clear();
           const double hi = (k == std::string("points") ? s.points() : s.replications) - 1;
           for (const auto& v : l)
-            list.push_back(int(number(v, std::string("panel.") + k, 0, hi, true)));
+            list.push_back(int(number(v, std::string("panel.") + k, {0, hi}, true)));
         }
       }
     }
@@ -260,7 +258,7 @@ class SweepParser {
     const auto m = n.IsDefined() ? n.Mark() : YAML::Mark::null_mark();
     throw_at(file_, text_, m.is_null() ? 0 : m.line + 1, m.is_null() ? 0 : m.column + 1, key, msg);
   }
-  double number(const YAML::Node& n, const std::string& key, double lo, double hi, bool integral) {
+  double number(const YAML::Node& n, const std::string& key, model::Bounds bounds, bool integral) {
     if (!n.IsScalar()) fail(n, key, "'" + key + "': expected a number");
     double x;
     try {
@@ -271,38 +269,30 @@ class SweepParser {
     if (std::isnan(x)) fail(n, key, "'" + key + "': NaN is not allowed");
     if (integral && x != std::floor(x))
       fail(n, key, "'" + key + "': expected an integer, got '" + n.Scalar() + "'");
-    if (x < lo || x > hi) {
-      std::string range = std::isinf(hi) ? ">= " + format_double(lo)
-                          : std::isinf(lo)
-                              ? "<= " + format_double(hi)
-                              : "in [" + format_double(lo) + ", " + format_double(hi) + "]";
-      fail(n, key, "'" + key + "' = " + n.Scalar() + " is out of range: expected a value " + range);
-    }
+    if (!bounds.contains(x))
+      fail(n, key,
+           "'" + key + "' = " + n.Scalar() + " is out of range: expected " +
+               bounds.expected(integral));
     return x;
   }
-  const model::ParamRef* find(model::Params& P, const YAML::Node& at, const std::string& path) {
-    refs_ = model::param_refs(P);
-    if (const auto* r = model::find_param(refs_, path)) return r;
-    std::vector<std::string> all;
-    for (const auto& r : refs_) all.push_back(r.path);
-    const auto near = nearest_key(path, all);
+  const model::ParamInfo* find(const YAML::Node& at, const std::string& path) {
+    std::string near;
+    if (const auto* r = model::find_param(path, &near)) return r;
     fail(at, path,
          "unknown parameter path '" + path + "'" +
              (near.empty() ? "" : "; did you mean '" + near + "'?"));
   }
   void set(model::Params& P, const YAML::Node& key, const YAML::Node& value,
            const std::string& where) {
-    const auto* r = find(P, key, key.Scalar());
-    const double x = number(value, where, r->lo, r->hi, r->kind != model::ParamRef::Kind::real);
-    r->set(x);
+    const auto* r = find(key, key.Scalar());
+    r->set(P, number(value, where, r->bounds, r->integral()));
   }
-  double get(model::Params& P, const std::string& path) {
-    return find(P, YAML::Node(), path)->get();
+  double get(const model::Params& P, const std::string& path) {
+    return find(YAML::Node(), path)->get(P);
   }
 
  private:
   std::string file_, text_;
-  std::vector<model::ParamRef> refs_;
 };
 
 }  // namespace
@@ -319,9 +309,8 @@ SweepSpec load_sweep(const std::string& path) {
 
 model::Params point_params(const SweepSpec& spec, int point) {
   model::Params p = spec.base.params;
-  const auto refs = model::param_refs(p);
   for (std::size_t f = 0; f < spec.factors.size(); ++f)
-    model::find_param(refs, spec.factors[f].path)->set(spec.design.points[std::size_t(point)][f]);
+    model::find_param(spec.factors[f].path)->set(p, spec.design.points[std::size_t(point)][f]);
   return p;
 }
 
