@@ -1,15 +1,20 @@
 // The parameter registry (model/params.hpp): one row per scalar parameter with its key, location,
 // default, range, unit and meaning; and docs/model.md's parameter tables generated from it.
+#include <H5Cpp.h>
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include <cmath>
+#include <cstdint>
 #include <cstdlib>
+#include <filesystem>
 #include <fstream>
 #include <set>
 #include <sstream>
 #include <string>
 
 #include "smesim/model/params.hpp"
+#include "smesim/sim/output.hpp"
 
 namespace {
 
@@ -80,6 +85,33 @@ TEST(ParamRegistry, RangesDescribeTheirEnds) {
   EXPECT_EQ(find_param("relocation.theta0_r")->bounds.expected(), "a finite value");
   EXPECT_EQ(find_param("levers.loans.budget_per_year")->bounds.describe(), ">= 0 or .inf");
   EXPECT_EQ(find_param("population")->bounds.describe(true), "in [1, 50000000]");
+}
+
+TEST(DeclaredNames, ResultsFilesCarryRegionsIndustriesAndTheSurveyWindowInMeta) {
+  namespace fs = std::filesystem;
+  const auto path =
+      (fs::temp_directory_path() / ("smesim_names_" + std::to_string(getpid()) + ".h5")).string();
+  smesim::sim::Results r;
+  r.years = {2000};
+  r.aggregates = {{"x", {1.0}}};
+  smesim::sim::write_results(path, r);
+  const H5::H5File file(path, H5F_ACC_RDONLY);
+  const H5::Group meta = file.openGroup("meta");
+  auto text = [&](const char* name) {
+    const H5::Attribute a = meta.openAttribute(name);
+    std::string v;
+    a.read(a.getStrType(), v);
+    return v;
+  };
+  EXPECT_EQ(text("regions"), "north_america,europe,nies,asean,china,others");
+  EXPECT_EQ(text("region_labels"), "North America,Europe,NIEs,ASEAN,China,others");
+  EXPECT_EQ(text("industries").substr(0, 22), "food,textiles_apparel,");
+  std::int32_t first = 0, last = 0;
+  meta.openAttribute("survey_first_year").read(H5::PredType::NATIVE_INT32, &first);
+  meta.openAttribute("survey_last_year").read(H5::PredType::NATIVE_INT32, &last);
+  EXPECT_EQ(first, smesim::model::kSurvey.first_year);
+  EXPECT_EQ(last, smesim::model::kSurvey.last_year);
+  fs::remove(path);
 }
 
 // The text between `<!-- BEGIN generated: NAME -->` and `<!-- END generated: NAME -->` in
