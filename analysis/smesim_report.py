@@ -42,6 +42,8 @@ import smesim_reader  # noqa: E402
 
 load, arrays = smesim_reader.load, smesim_reader.arrays  # the reader, for Python users
 
+# Results files name their regions in /meta (declared once in model/params.hpp); these lists are
+# only the fallback for files written before that.
 REGIONS = ["north_america", "europe", "nies", "asean", "china", "others"]
 REGION_LABELS = ["North America", "Europe", "NIEs", "ASEAN", "China", "others"]
 SOURCES = [("invitation", "invitation by a customer (pull)"),
@@ -122,6 +124,12 @@ def ref_cell(value, ref) -> str:
 # The results file
 
 
+def _names(meta, attr: str, fallback: list[str]) -> list[str]:
+    """A comma-separated /meta name list, or `fallback` for a file without it."""
+    text = str(meta.get(attr, ""))
+    return [x for x in text.split(",") if x] or list(fallback)
+
+
 class Data:
     """A results file: aggregates as [points, reps, years] cubes, panel, decisions, arrays."""
 
@@ -147,6 +155,11 @@ class Data:
         # The Student-t factor of the 95% intervals, as the simulator computed it (Boost.Math);
         # files written before it was recorded draw no bands.
         self.t_quantile = float(r.meta.get("ci95_t_quantile", "nan") or "nan")
+        self.regions = _names(r.meta, "regions", REGIONS)
+        self.region_labels = _names(r.meta, "region_labels", REGION_LABELS)
+        self.industries = _names(r.meta, "industries", [])
+        first, last = r.meta.get("survey_first_year"), r.meta.get("survey_last_year")
+        self.survey = (int(first), int(last)) if first is not None and last is not None else None
 
     def name(self) -> str:
         """The sweep's name (from its file) or the scenario's, else the file name."""
@@ -361,7 +374,7 @@ def time_series(page: Page, d: Data, p: int, where: str) -> None:
     for ax, kind, title in ((axes[0], "export", "SMEs exporting, by region"),
                             (axes[1], "fdi", "SMEs with overseas production, by region")):
         plot_series(ax, d, p, [(f"sme_{kind}_share_{r}", lab)
-                               for r, lab in zip(REGIONS, REGION_LABELS)])
+                               for r, lab in zip(d.regions, d.region_labels)])
         ax.set(title=title, xlabel="year (calendar)", ylabel="share of all SMEs (fraction)")
     legend(axes[0], d.reps, loc="upper left")
     page.figure(fig, "regions",
@@ -543,12 +556,12 @@ def funnel(page: Page, d: Data, p: int, where: str) -> None:
 
 def internationalizers(panel):
     """Boolean array: the firm is exporting to or producing in at least one region."""
-    cols = [f"mode_{r}" for r in REGIONS if f"mode_{r}" in panel]
+    cols = [c for c in panel.columns if c.startswith("mode_")]  # one per region
     return (panel[cols].to_numpy() > 0).any(axis=1)
 
 
 def status(panel):
-    cols = [f"mode_{r}" for r in REGIONS if f"mode_{r}" in panel]
+    cols = [c for c in panel.columns if c.startswith("mode_")]  # one per region
     return panel[cols].to_numpy().max(axis=1)
 
 

@@ -32,147 +32,132 @@ namespace smesim::analysis {
 // analysis/src/calibration_file.cpp; a using-directive until it moves there.)
 using namespace sim;
 
-CalibrationFile load_calibration(const std::string& path) {
-  std::ifstream in(path);
-  if (!in) throw_at(path, "", 0, 0, "", "cannot open calibration file '" + path + "'");
-  std::stringstream ss;
-  ss << in.rdbuf();
-  const std::string text = ss.str();
-  YAML::Node root;
-  try {
-    root = YAML::Load(text);
-  } catch (const YAML::ParserException& e) {
-    throw_at(path, text, e.mark.line + 1, e.mark.column + 1, "", "invalid YAML: " + e.msg);
+namespace {
+
+// The calibration file's schema, block by block, with the shared YAML reader's rules.
+class CalibrationParser {
+ public:
+  CalibrationParser(std::string file, std::string text) : in_(std::move(file), std::move(text)) {}
+
+  CalibrationFile parse() {
+    root_ = in_.parse_root("calibration", "keys", "base: ../scenarios/baseline.yaml");
+    top_ =
+        in_.map(root_, "",
+                {"name", "description", "base", "targets", "overrides", "replications", "optimizer",
+                 "max_evaluations", "multistart_points", "parameters", "weights", "min_t"});
+    CalibrationFile c;
+    const auto* base = top_.entry("base");
+    if (!base) in_.fail(root_, "base", "missing 'base': the scenario to calibrate");
+    c.base = load_base_scenario(in_, base->first, base->second);
+    if (const auto* o = top_.entry("overrides"))
+      in_.read_overrides(o->second, "overrides", c.base.params);
+    read_targets(c);
+    read_weights(c);
+    read_parameters(c);
+    read_options(c.options);
+    return c;
   }
-  auto fail = [&](const YAML::Node& n, const std::string& key, const std::string& msg) {
-    const auto m = n.IsDefined() ? n.Mark() : YAML::Mark::null_mark();
-    throw_at(path, text, m.is_null() ? 0 : m.line + 1, m.is_null() ? 0 : m.column + 1, key, msg);
-  };
-  auto number = [&](const YAML::Node& n, const std::string& key) {
+
+ private:
+  // targets: the coefficient CSV, relative to this file (default: M05 Table 3).
+  void read_targets(CalibrationFile& c) {
+    const auto* t = top_.entry("targets");
+    const std::string name =
+        t ? in_.text(t->first, t->second, "targets") : "../data/targets/motohashi2005_table3.csv";
+    c.targets_file = (fs::path(in_.file()).parent_path() / name).string();
     try {
-      return n.as<double>();
-    } catch (const YAML::Exception&) {
-      fail(n, key, "'" + key + "': expected a number");
+      c.targets = analysis::read_coefficient_targets(c.targets_file);
+    } catch (const std::exception& e) {
+      in_.fail(t ? t->second : root_, "targets", e.what());
     }
-    return 0.0;  // not reached: fail throws
-  };
-  if (!root.IsMap()) fail(root, "", "a calibration file is a map of keys");
-  static const std::vector<std::string> keys = {
-      "name",       "description",     "base",
-      "targets",    "overrides",       "replications",
-      "optimizer",  "max_evaluations", "multistart_points",
-      "parameters", "weights",         "min_t"};
-  for (const auto& kv : root)
-    if (std::find(keys.begin(), keys.end(), kv.first.Scalar()) == keys.end()) {
-      const auto near = nearest_key(kv.first.Scalar(), keys);
-      fail(kv.first, kv.first.Scalar(),
-           "unknown key '" + kv.first.Scalar() + "'" +
-               (near.empty() ? "" : "; did you mean '" + near + "'?"));
-    }
-  CalibrationFile c;
-  const fs::path dir = fs::path(path).parent_path();
-  if (!root["base"]) fail(root, "base", "missing 'base': the scenario to calibrate");
-  c.base = load_scenario((dir / root["base"].Scalar()).string());
-  auto refs = model::param_refs(c.base.params);
-  std::vector<std::string> all;
-  for (const auto& r : refs) all.push_back(r.path);
-  auto ref_of = [&](const YAML::Node& key) {
-    const auto* r = model::find_param(refs, key.Scalar());
-    if (!r) {
-      const auto near = nearest_key(key.Scalar(), all);
-      fail(key, key.Scalar(),
-           "unknown parameter path '" + key.Scalar() + "'" +
-               (near.empty() ? "" : "; did you mean '" + near + "'?"));
-    }
-    return r;
-  };
-  if (const auto o = root["overrides"])
-    for (const auto& kv : o) {
-      auto* r = ref_of(kv.first);
-      const double x = number(kv.second, kv.first.Scalar());
-      if (x < r->lo || x > r->hi)
-        fail(kv.second, kv.first.Scalar(), "'" + kv.first.Scalar() + "' is out of range");
-      r->set(x);
-    }
-  c.targets_file = (dir / (root["targets"] ? root["targets"].Scalar()
-                                           : "../data/targets/motohashi2005_table3.csv"))
-                       .string();
-  try {
-    c.targets = analysis::read_coefficient_targets(c.targets_file);
-  } catch (const std::exception& e) {
-    fail(root["targets"], "targets", e.what());
   }
-  if (const auto w = root["weights"])
-    for (const auto& kv : w) {
-      const double x = number(kv.second, "weights." + kv.first.Scalar());
-      bool matched = false;
+
+  // weights: region or region.term -> weight; min_t: targets with |t| below it only validate.
+  void read_weights(CalibrationFile& c) {
+    const model::Bounds non_negative{0, HUGE_VAL, false, true};
+    if (const auto* w = top_.entry("weights"))
+      for (const auto& [k, v] : in_.any_map(w->second, "weights").items) {
+        const double x = in_.real(k, v, "weights." + k.Scalar(), non_negative);
+        bool matched = false;
+        for (auto& t : c.targets)
+          if (t.name == k.Scalar() || t.name.rfind(k.Scalar() + ".", 0) == 0) {
+            t.weight = x;
+            matched = true;
+          }
+        if (!matched)
+          in_.fail(k, "weights." + k.Scalar(),
+                   "'" + k.Scalar() + "' names no target (a region or region.term)");
+      }
+    if (const auto* m = top_.entry("min_t")) {
+      const double min_t = in_.real(m->first, m->second, "min_t", non_negative);
       for (auto& t : c.targets)
-        if (t.name == kv.first.Scalar() || t.name.rfind(kv.first.Scalar() + ".", 0) == 0) {
-          t.weight = x;
-          matched = true;
-        }
-      if (!matched)
-        fail(kv.first, "weights",
-             "'" + kv.first.Scalar() + "' names no target (a region or region.term)");
+        if (std::abs(t.value) / t.se < min_t) t.weight = 0;  // kept for validation only
     }
-  if (const auto m = root["min_t"]) {
-    const double min_t = number(m, "min_t");
-    for (auto& t : c.targets)
-      if (std::abs(t.value) / t.se < min_t) t.weight = 0;  // kept for validation only
   }
-  const auto params = root["parameters"];
-  if (!params || !params.IsMap() || params.size() == 0)
-    fail(params ? params : root, "parameters",
-         "'parameters' maps parameter paths to {start, lower, upper}");
-  for (const auto& kv : params) {
-    auto* r = ref_of(kv.first);
-    analysis::CalibratedParameter p{kv.first.Scalar(), 0, 0, 0};
-    for (const char* k : {"start", "lower", "upper"})
-      if (!kv.second[k])
-        fail(kv.second, kv.first.Scalar(),
-             "'" + kv.first.Scalar() + "' needs start, lower and upper");
-    p.start = number(kv.second["start"], kv.first.Scalar() + ".start");
-    p.lower = number(kv.second["lower"], kv.first.Scalar() + ".lower");
-    p.upper = number(kv.second["upper"], kv.first.Scalar() + ".upper");
-    if (!(p.lower < p.upper) || p.start < p.lower || p.start > p.upper || p.lower < r->lo ||
-        p.upper > r->hi)
-      fail(kv.second, kv.first.Scalar(),
-           "'" + kv.first.Scalar() +
-               "': need lower <= start <= upper, lower < upper, within the parameter's range");
-    c.params.push_back(p);
+
+  // parameters: dotted key -> {start, lower, upper}, each within the parameter's range.
+  void read_parameters(CalibrationFile& c) {
+    const auto* ps = top_.entry("parameters");
+    if (!ps || !ps->second.IsMap() || ps->second.size() == 0)
+      in_.fail(ps ? YamlReader::mark_of(ps->first, ps->second) : root_.Mark(), "parameters",
+               "'parameters' maps parameter paths to {start, lower, upper}");
+    for (const auto& [k, v] : in_.any_map(ps->second, "parameters").items) {
+      const auto& info = in_.parameter(k);
+      const std::string key = "parameters." + k.Scalar();
+      const YamlMap box = in_.map(v, key, {"start", "lower", "upper"});
+      analysis::CalibratedParameter p{k.Scalar(), 0, 0, 0};
+      for (auto [name, x] :
+           {std::pair{"start", &p.start}, {"lower", &p.lower}, {"upper", &p.upper}}) {
+        const auto* e = box.entry(name);
+        if (!e)
+          in_.fail(YamlReader::mark_of(k, v), key,
+                   "'" + key + "' needs start, lower and upper (missing '" + name + "')");
+        *x = in_.real(e->first, e->second, key + "." + name, info.bounds);
+      }
+      if (!(p.lower < p.upper) || p.start < p.lower || p.start > p.upper)
+        in_.fail(v, key, "'" + key + "': need lower <= start <= upper and lower < upper");
+      c.params.push_back(p);
+    }
   }
-  c.options.replications =
-      root["replications"] ? int(number(root["replications"], "replications")) : 4;
-  if (c.options.replications < 1)
-    fail(root["replications"], "replications", "'replications' must be at least 1");
-  c.options.max_evaluations =
-      root["max_evaluations"] ? int(number(root["max_evaluations"], "max_evaluations")) : 200;
-  c.options.multistart_points =
-      root["multistart_points"] ? int(number(root["multistart_points"], "multistart_points")) : 8;
-  if (const auto o = root["optimizer"]) {
-    c.options.optimizer = o.Scalar();
-    static const std::vector<std::string> opts = {"bobyqa", "sbplx", "crs2", "multistart"};
-    if (std::find(opts.begin(), opts.end(), c.options.optimizer) == opts.end())
-      fail(o, "optimizer",
-           "unknown optimizer '" + o.Scalar() + "': expected bobyqa, sbplx, crs2 or multistart");
+
+  // replications, max_evaluations, multistart_points, optimizer (defaults: CalibrationOptions).
+  void read_options(analysis::CalibrationOptions& o) {
+    auto whole = [&](const char* name, int& x, double hi) {
+      if (const auto* e = top_.entry(name))
+        x = int(in_.integer(e->first, e->second, name, {1, hi}));
+    };
+    whole("replications", o.replications, 1e6);
+    whole("max_evaluations", o.max_evaluations, 1e7);
+    whole("multistart_points", o.multistart_points, 1e5);
+    if (const auto* e = top_.entry("optimizer"))
+      o.optimizer =
+          in_.choice(e->first, e->second, "optimizer", {"bobyqa", "sbplx", "crs2", "multistart"});
   }
-  return c;
+
+  YamlReader in_;
+  YAML::Node root_;
+  YamlMap top_;
+};
+
+}  // namespace
+
+CalibrationFile load_calibration(const std::string& path) {
+  return CalibrationParser(path, read_input_file(path, "calibration")).parse();
 }
 
 // The Table 3 slope coefficients (mean over replications) at theta, in the targets' order.
 std::vector<double> table3_moments(const CalibrationFile& c, const std::vector<double>& theta) {
   Scenario sc = c.base;
   auto& p = sc.params;
-  auto refs = model::param_refs(p);
   for (std::size_t k = 0; k < theta.size(); ++k)
-    model::find_param(refs, c.params[k].path)->set(theta[k]);
+    model::find_param(c.params[k].path)->set(p, theta[k]);
   p.replications = c.options.replications;
-  p.end_year = std::max(p.start_year, std::min(p.end_year, 2002));
+  p.end_year = std::max(p.start_year, std::min(p.end_year, model::kSurvey.last_year));
   p.output.panel_reps.clear();
   for (int r = 0; r < p.replications; ++r) p.output.panel_reps.push_back(r);
-  p.output.panel_from = std::max(p.start_year, 1994);
+  p.output.panel_from = std::max(p.start_year, model::kSurvey.first_year);
   p.output.panel_to = p.end_year;
-  p.output.panel_min_employees = 50;  // the BSBSA universe
+  p.output.panel_min_employees = model::kSurvey.min_employees;  // the BSBSA universe
   p.output.decisions = false;
   const auto res = run_scenario(sc, {});
   const auto run = analysis::run_paper_table(res.panel, analysis::PaperTable::table3);
@@ -302,9 +287,8 @@ void add_calibrate_command(CLI::App& app, Action& action) {
           within, k, used);
 
       model::Params p = c.base.params;
-      auto refs = model::param_refs(p);
       for (std::size_t j = 0; j < n; ++j)
-        model::find_param(refs, c.params[j].path)->set(res.best.theta[j]);
+        model::find_param(c.params[j].path)->set(p, res.best.theta[j]);
       std::ostringstream y;
       y << "# Calibrated by `smesim calibrate " << a->file << "` (smesim " << kVersion << ", "
         << kGitCommit << ")\n"

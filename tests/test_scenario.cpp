@@ -12,7 +12,6 @@
 
 namespace {
 
-using smesim::model::ParamRef;
 using smesim::model::Params;
 using smesim::model::Path;
 using smesim::sim::parse_scenario;
@@ -36,16 +35,12 @@ bool contains(const std::string& s, const std::string& part) {
   return s.find(part) != std::string::npos;
 }
 
-// Every param_refs value of `a` equals that of `b` bit for bit; reports the first difference.
-testing::AssertionResult same_params(Params a, Params b) {
-  const auto ra = smesim::model::param_refs(a), rb = smesim::model::param_refs(b);
-  if (ra.size() != rb.size()) return testing::AssertionFailure() << "schema sizes differ";
-  for (std::size_t i = 0; i < ra.size(); ++i) {
-    const std::size_t n = ra[i].kind == ParamRef::Kind::real      ? sizeof(double)
-                          : ra[i].kind == ParamRef::Kind::integer ? sizeof(int)
-                                                                  : sizeof(bool);
-    if (std::memcmp(ra[i].ptr, rb[i].ptr, n) != 0)
-      return testing::AssertionFailure() << ra[i].path << " differs";
+// Every registry value of `a` equals that of `b` bit for bit; reports the first difference.
+testing::AssertionResult same_params(const Params& a, const Params& b) {
+  for (const auto& info : smesim::model::param_registry()) {
+    const double x = info.get(a), y = info.get(b);
+    if (std::memcmp(&x, &y, sizeof x) != 0)
+      return testing::AssertionFailure() << info.key << " differs";
   }
   if (a.name != b.name) return testing::AssertionFailure() << "name differs";
   if (a.seed != b.seed) return testing::AssertionFailure() << "seed differs";
@@ -233,13 +228,15 @@ TEST(Scenario, NonIntegralIntegerIsRejected) {
   EXPECT_EQ(e.column(), 13);
 }
 
-TEST(Scenario, NaNIsRejectedButInfinityIsAccepted) {
+TEST(Scenario, NaNIsRejectedAndInfinityOnlyWhereTheRangeIncludesIt) {
   const auto e = error_of("relocation: {theta_c: .nan}\n");
   EXPECT_EQ(e.message(),
             "'relocation.theta_c': expected a real number, got '.nan' (NaN is not "
             "allowed)");
-  const auto p = parse_scenario("relocation: {theta_c: -.inf}\n", "s").params;
-  EXPECT_EQ(p.relocation.theta_c, -std::numeric_limits<double>::infinity());
+  const auto inf = error_of("relocation: {theta_c: -.inf}\n");
+  EXPECT_EQ(inf.message(), "'relocation.theta_c' = -.inf is out of range: expected a finite value");
+  const auto p = parse_scenario("levers: {loans: {budget_per_year: .inf}}\n", "s").params;
+  EXPECT_EQ(p.levers.loans.budget_per_year, std::numeric_limits<double>::infinity());
 }
 
 TEST(Scenario, OutOfRangeShareNamesValueAndRange) {

@@ -270,7 +270,8 @@ INSTANTIATE_TEST_SUITE_P(
             "base: baseline.yaml\ndesign: {type: grid}\nlevers:\n  relocation.phi: [0.1, 1.5]\n",
             "bad.yaml:4|'relocation.phi' = 1.5 is out of range: expected a value in [0, 1]"},
         BadSweep{"unknown_design", "base: baseline.yaml\ndesign: {type: factorial}\n",
-                 "bad.yaml:2|unknown design type 'factorial'"}),
+                 "bad.yaml:2:16: error|'design.type': expected 'grid', 'list', 'lhs' or 'sobol', "
+                 "got 'factorial'"}),
     [](const auto& info) { return std::string(info.param.name); });
 
 // `smesim sensitivity` on a small Sobol sweep: relocation propensity explains large firms'

@@ -20,8 +20,7 @@ namespace {
 using sim::InputError;
 
 constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
-constexpr std::array<const char*, 6> kRegions = {"north_america", "europe", "nies",
-                                                 "asean",         "china",  "others"};
+using model::kRegionNames;
 
 // Motohashi (2005), Table 3, as in data/targets/motohashi2005_table3.csv.
 constexpr PaperTarget kTable3[] = {
@@ -174,7 +173,7 @@ void run_one(PaperRun& run, const Design& d, const PanelOptions& o, std::string 
 // Tables 3 and 4: firm-level fixed-effects regressions for one region.
 void firm_regressions(PaperRun& run, const Columns& c, const Survey& s, int region_index,
                       const std::vector<std::vector<std::string>>& specs, int first_spec) {
-  const std::string r = kRegions[std::size_t(region_index)];
+  const std::string r(kRegionNames[std::size_t(region_index)]);
   const auto& firm = c.ints("firm");
   const auto& d_lf = c.ints("D_lf");
   const auto& d_parent = c.ints("D_parent");
@@ -221,7 +220,7 @@ void industry_regressions(PaperRun& run, const Columns& c, const Survey& s,
   const auto& Y = c.reals("Y");
   const auto& RD = c.reals("RD");
   std::vector<const std::vector<double>*> so;
-  for (const char* r : kRegions) so.push_back(&c.reals(std::string("So_") + r));
+  for (const auto r : kRegionNames) so.push_back(&c.reals("So_" + std::string(r)));
   PanelOptions o;
   o.model = PanelModel::re;
   o.components = options.components;
@@ -324,7 +323,7 @@ PaperRun run_paper_table(const model::Table& panel, PaperTable table,
       run.notes = {"survey: " + sample + ", So[r] > 0 for region r's regression",
                    "fixed effects (within, as Stata's xtreg, fe) of log Y on LOS = log So[r], "
                    "D_lf, LOS_x_D_lf, LRD = log(1 + RD), D_parent; group = firm"};
-      for (int r = 0; r < int(kRegions.size()); ++r)
+      for (int r = 0; r < model::kRegions; ++r)
         firm_regressions(run, c, s, r, {table3_terms}, r + 1);
       break;
     case PaperTable::table4: {

@@ -1,8 +1,12 @@
 #include "smesim/model/params.hpp"
 
 #include <algorithm>
+#include <charconv>
 #include <cmath>
 #include <limits>
+#include <span>
+#include <type_traits>
+#include <utility>
 
 namespace smesim::model {
 
@@ -61,262 +65,681 @@ int industry_index(std::string_view name) {
   return -1;
 }
 
-double ParamRef::get() const {
-  switch (kind) {
-    case Kind::real:
-      return *static_cast<const double*>(ptr);
-    case Kind::integer:
-      return *static_cast<const int*>(ptr);
-    default:
-      return *static_cast<const bool*>(ptr) ? 1.0 : 0.0;
+bool Bounds::contains(double x) const {
+  return (lo_open ? x > lo : x >= lo) && (hi_open ? x < hi : x <= hi);
+}
+
+std::string Bounds::describe(bool integral) const {
+  auto end = [&](double b) {
+    return integral ? std::to_string(static_cast<long long>(b)) : format_real(b);
+  };
+  const bool no_lo = std::isinf(lo), no_hi = std::isinf(hi);
+  if (no_lo && no_hi) return lo_open && hi_open ? "finite" : "any";
+  if (no_hi) return (lo_open ? "> " : ">= ") + end(lo) + (hi_open ? "" : " or .inf");
+  if (no_lo) return (hi_open ? "< " : "<= ") + end(hi) + (lo_open ? "" : " or -.inf");
+  return std::string("in ") + (lo_open ? "(" : "[") + end(lo) + ", " + end(hi) +
+         (hi_open ? ")" : "]");
+}
+
+std::string Bounds::expected(bool integral) const {
+  const std::string range = describe(integral);
+  return range == "finite" ? "a finite value" : range == "any" ? "any value" : "a value " + range;
+}
+
+std::string format_real(double x) {
+  if (std::isnan(x)) return ".nan";
+  if (std::isinf(x)) return x > 0 ? ".inf" : "-.inf";
+  char buf[64];
+  auto res = std::to_chars(buf, buf + sizeof buf, x);
+  return std::string(buf, res.ptr);
+}
+
+namespace {
+
+// Optimal string alignment (restricted Damerau-Levenshtein) distance.
+std::size_t edit_distance(std::string_view a, std::string_view b) {
+  std::vector<std::vector<std::size_t>> d(a.size() + 1, std::vector<std::size_t>(b.size() + 1));
+  for (std::size_t i = 0; i <= a.size(); ++i) d[i][0] = i;
+  for (std::size_t j = 0; j <= b.size(); ++j) d[0][j] = j;
+  for (std::size_t i = 1; i <= a.size(); ++i)
+    for (std::size_t j = 1; j <= b.size(); ++j) {
+      const std::size_t cost = a[i - 1] == b[j - 1] ? 0 : 1;
+      d[i][j] = std::min({d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + cost});
+      if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1])
+        d[i][j] = std::min(d[i][j], d[i - 2][j - 2] + 1);
+    }
+  return d[a.size()][b.size()];
+}
+
+// Ranges used by many parameters.
+constexpr Bounds kAny{-kInf, kInf, true, true};
+constexpr Bounds kShare{0, 1};
+constexpr Bounds kNonNegative{0, kInf, false, true};
+constexpr Bounds kPositive{0, kInf, true, true};
+constexpr Bounds kOpenShare{0, 1, true, true};
+constexpr Bounds kYear{1900, 2200};
+constexpr Bounds closed(double lo, double hi) { return {lo, hi}; }
+constexpr Bounds at_least(double lo) { return {lo, kInf, false, true}; }
+
+// Accessors built from member pointers: each returns a generic lambda `(auto& p) -> auto&` that
+// yields the field of p (const or not), so one location serves get() and set().
+template <class T>
+auto field(T Params::*m) {
+  return [m](auto& p) -> auto& { return p.*m; };
+}
+template <class G, class T>
+auto field(G Params::*group, T G::*m) {
+  return [ group, m ](auto& p) -> auto& { return p.*group.*m; };
+}
+template <class L, class T>
+auto lever(L Levers::*l, T L::*m) {
+  return [ l, m ](auto& p) -> auto& { return p.levers.*l.*m; };
+}
+template <class T>
+auto region(int r, T RegionParams::*m) {
+  return [ r, m ](auto& p) -> auto& { return p.regions[std::size_t(r)].*m; };
+}
+template <class T>
+auto industry(int k, T IndustryParams::*m) {
+  return [ k, m ](auto& p) -> auto& { return p.industries[std::size_t(k)].*m; };
+}
+
+// What a row of the registry says besides its location and range.
+struct Doc {
+  std::string_view unit, meaning, source = "spec";
+  bool calibrated = false;
+};
+constexpr bool kCal = true;
+
+class RegistryBuilder {
+ public:
+  explicit RegistryBuilder(std::vector<ParamInfo>& out) : out_(out) {}
+  void table(std::string_view name) { table_ = name; }
+
+  template <class Locate>
+  void add(std::string key, Locate locate, Bounds bounds, Doc doc) {
+    using T = std::remove_cvref_t<decltype(locate(std::declval<Params&>()))>;
+    ParamInfo info;
+    info.key = std::move(key);
+    info.kind = std::is_same_v<T, bool>  ? ParamKind::boolean
+                : std::is_same_v<T, int> ? ParamKind::integer
+                                         : ParamKind::real;
+    info.bounds = std::is_same_v<T, bool> ? Bounds{0, 1} : bounds;
+    info.unit = doc.unit;
+    info.meaning = doc.meaning;
+    info.source = doc.source;
+    info.calibrated = doc.calibrated;
+    info.table = table_;
+    info.get = [locate](const Params& p) -> double {
+      if constexpr (std::is_same_v<T, bool>)
+        return locate(p) ? 1.0 : 0.0;
+      else
+        return static_cast<double>(locate(p));
+    };
+    info.set = [locate](Params& p, double x) {
+      if constexpr (std::is_same_v<T, bool>)
+        locate(p) = x != 0.0;
+      else if constexpr (std::is_same_v<T, int>)
+        locate(p) = static_cast<int>(std::lround(x));
+      else
+        locate(p) = x;
+    };
+    info.default_value = info.get(Params{});
+    out_.push_back(std::move(info));
+  }
+
+ private:
+  std::vector<ParamInfo>& out_;
+  std::string_view table_;
+};
+
+void add_run_settings(RegistryBuilder& b) {
+  b.table("initialization");
+  b.add("population", field(&Params::population), closed(1, 5e7),
+        {"firms", "number of firms at the start"});
+  b.table("run");
+  b.add("start_year", field(&Params::start_year), kYear, {"year", "first simulated year"});
+  b.add("end_year", field(&Params::end_year), kYear, {"year", "last simulated year"});
+  b.add("burn_in_end", field(&Params::burn_in_end), kYear,
+        {"year", "last burn-in year (metadata only)"});
+  b.add("replications", field(&Params::replications), closed(1, 1e6),
+        {"runs", "Monte Carlo replications, each with its own random streams"});
+}
+
+void add_regions(RegistryBuilder& b) {
+  b.table("regions");
+  for (int r = 0; r < kRegions; ++r) {
+    const std::string k = "regions." + std::string(kRegionNames[std::size_t(r)]) + ".";
+    using R = RegionParams;
+    b.add(k + "g", region(r, &R::g), kAny, {"1/year", "foreign demand growth per year"});
+    b.add(k + "c", region(r, &R::c), kNonNegative, {"", "unit production cost, Japan = 1"});
+    b.add(k + "tau", region(r, &R::tau), kShare, {"share", "trade cost before FTA coverage"});
+    b.add(k + "sigma", region(r, &R::sigma), kNonNegative, {"", "market uncertainty"});
+    b.add(k + "s_aj", region(r, &R::s_aj), kShare,
+          {"share", "mean import-back share of an affiliate", "spec/M05 Table 1"});
+    b.add(k + "s_uj", region(r, &R::s_uj), kShare,
+          {"share", "mean supply-from-Japan share of an affiliate", "spec/M05 Table 1"});
+    b.add(k + "M0", region(r, &R::M0), kPositive,
+          {"index", "foreign demand index at initialization (NA = 1)", "choice"});
   }
 }
 
-void ParamRef::set(double x) const {
-  switch (kind) {
-    case Kind::real:
-      *static_cast<double*>(ptr) = x;
-      break;
-    case Kind::integer:
-      *static_cast<int*>(ptr) = static_cast<int>(std::lround(x));
-      break;
-    default:
-      *static_cast<bool*>(ptr) = x != 0.0;
+void add_industries(RegistryBuilder& b) {
+  b.table("industries");
+  for (int i = 0; i < kIndustries; ++i) {
+    const std::string k = "industries." + std::string(kIndustryNames[std::size_t(i)]) + ".";
+    using I = IndustryParams;
+    b.add(k + "weight", industry(i, &I::weight), kNonNegative,
+          {"", "share of firms at initialization (weights are normalized)", "choice"});
+    b.add(k + "g_k", industry(i, &I::g_k), kAny, {"1/year", "domestic demand trend"});
+    b.add(k + "theta0_k", industry(i, &I::theta0_k), kAny,
+          {"log-odds", "relocation propensity of the industry's large firms"});
+    b.add(k + "assembler", industry(i, &I::assembler), kShare,
+          {"", "its large firms may head keiretsu"});
+    b.add(k + "supplier", industry(i, &I::supplier), kShare,
+          {"", "its SMEs may be keiretsu suppliers (spec 5.2)"});
+    b.add(k + "y_k", industry(i, &I::y_k), kPositive,
+          {"million yen/employee", "output per employee at a = 0", "spec", kCal});
+    b.add(k + "alpha_size", industry(i, &I::alpha_size), closed(0.05, 10),
+          {"", "Pareto tail of firm size (SME output share, M05 Figure 5)", "choice"});
   }
 }
 
-const ParamRef* find_param(const std::vector<ParamRef>& refs, std::string_view path) {
-  for (const auto& r : refs)
-    if (r.path == path) return &r;
+void add_firms(RegistryBuilder& b) {
+  b.table("initialization");
+  using F = FirmInitParams;
+  const auto firms = &Params::firms;
+  b.add("firms.L_min", field(firms, &F::L_min), at_least(1),
+        {"employees", "smallest initial firm (truncated Pareto support)"});
+  b.add("firms.L_max", field(firms, &F::L_max), at_least(1),
+        {"employees", "largest initial firm (truncated Pareto support)"});
+  b.add("firms.le_threshold", field(firms, &F::le_threshold), kNonNegative,
+        {"employees", "a firm is an LE iff L > le_threshold", "CE16 Table 2"});
+  b.add("firms.a_size_slope", field(firms, &F::a_size_slope), kAny,
+        {"", "slope of initial log productivity on log size"});
+  b.add("firms.a_sd", field(firms, &F::a_sd), kNonNegative, {"", "sd of initial log productivity"});
+  b.add("firms.rd_rate_le", field(firms, &F::rd_rate_le), kShare,
+        {"share of Y", "mean R&D intensity of LEs"});
+  b.add("firms.rd_rate_sme", field(firms, &F::rd_rate_sme), kShare,
+        {"share of Y", "mean R&D intensity of SMEs"});
+  b.add("firms.rd_rate_sd", field(firms, &F::rd_rate_sd), kNonNegative,
+        {"", "log-sd of R&D intensity", "choice"});
+  b.add("firms.rd_zero_share_sme", field(firms, &F::rd_zero_share_sme), kShare,
+        {"share", "SMEs without R&D"});
+  b.add("firms.W_share", field(firms, &F::W_share), kNonNegative,
+        {"share of Y", "initial net worth"});
+  b.add("firms.K_share", field(firms, &F::K_share), kNonNegative,
+        {"share of Y", "initial domestic fixed assets"});
+  b.add("firms.init_export_share_sme", field(firms, &F::init_export_share_sme), kShare,
+        {"share", "SMEs exporting at the start"});
+  b.add("firms.init_export_share_le", field(firms, &F::init_export_share_le), kShare,
+        {"share", "LEs exporting at the start", "choice"});
+  b.add("firms.init_fdi_share_le", field(firms, &F::init_fdi_share_le), kShare,
+        {"share", "LEs with affiliates at the start"});
+  b.add("firms.init_fdi_share_sme", field(firms, &F::init_fdi_share_sme), kShare,
+        {"share", "SMEs with affiliates at the start", "choice"});
+  b.add("firms.share_concentration", field(firms, &F::share_concentration), kPositive,
+        {"", "Beta concentration of saj, suj around the region's s_aj, s_uj"});
+}
+
+void add_managers(RegistryBuilder& b) {
+  b.table("managers");
+  using M = ManagerParams;
+  const auto m = &Params::managers;
+  b.add("managers.rho_a", field(m, &M::rho_a), kPositive,
+        {"", "risk aversion Beta, first shape", "spec/CE16 4.1.2.4, 5.4.2"});
+  b.add("managers.rho_b", field(m, &M::rho_b), kPositive,
+        {"", "risk aversion Beta, second shape", "spec/CE16 4.1.2.4, 5.4.2"});
+  b.add("managers.experience_prob", field(m, &M::experience_prob), kShare,
+        {"probability", "manager has international experience", "spec/CE16 4.1.2.4"});
+  b.add("managers.experience_poisson", field(m, &M::experience_poisson), kNonNegative,
+        {"years", "mean years of international experience (Poisson)", "spec/CE16 4.1.2.4"});
+  b.add("managers.ell_a", field(m, &M::ell_a), kPositive,
+        {"", "language skill Beta, first shape (P(ell > 0.5) = 0.21)", "spec/CE16 4.1.2.1"});
+  b.add("managers.ell_b", field(m, &M::ell_b), kPositive,
+        {"", "language skill Beta, second shape", "spec/CE16 4.1.2.1"});
+  b.add("managers.pi_a", field(m, &M::pi_a), kPositive,
+        {"", "proactivity Beta, first shape", "spec/CE16 6.1.2"});
+  b.add("managers.pi_b", field(m, &M::pi_b), kPositive,
+        {"", "proactivity Beta, second shape", "spec/CE16 6.1.2"});
+  b.add("managers.age_min", field(m, &M::age_min), closed(15, 100),
+        {"years", "youngest initial (and entrant) manager"});
+  b.add("managers.age_max", field(m, &M::age_max), closed(15, 100),
+        {"years", "oldest initial (and entrant) manager"});
+  b.add("managers.experience_info", field(m, &M::experience_info), kShare,
+        {"", "information I of an experienced manager", "spec/CE16 6.1.2"});
+  b.add("managers.experience_ell_min", field(m, &M::experience_ell_min), kShare,
+        {"", "minimum language skill of an experienced manager", "spec/CE16 6.1.2"});
+  b.add("managers.retirement_age", field(m, &M::retirement_age), closed(15, 120),
+        {"years", "age at which the retirement hazard is one half"});
+  b.add("managers.retirement_scale", field(m, &M::retirement_scale), kPositive,
+        {"years", "spread of the logistic retirement hazard"});
+  b.add("managers.successor_prob_sme", field(m, &M::successor_prob_sme), kShare,
+        {"probability", "a retiring SME manager finds a successor", "spec/CE16"});
+  b.add("managers.successor_prob_le", field(m, &M::successor_prob_le), kShare,
+        {"probability", "a retiring LE manager finds a successor", "spec/CE16"});
+  b.add("managers.family_prob", field(m, &M::family_prob), kShare,
+        {"probability", "the successor is family"});
+  b.add("managers.successor_age_min", field(m, &M::successor_age_min), closed(15, 100),
+        {"years", "youngest successor"});
+  b.add("managers.successor_age_max", field(m, &M::successor_age_max), closed(15, 100),
+        {"years", "oldest successor"});
+}
+
+void add_network(RegistryBuilder& b) {
+  b.table("initialization");
+  using N = NetworkParams;
+  const auto n = &Params::network;
+  b.add("network.head_prob", field(n, &N::head_prob), kShare,
+        {"probability", "an assembler LE heads a keiretsu"});
+  b.add("network.tier1_rate", field(n, &N::tier1_rate), kNonNegative,
+        {"suppliers", "scale of a head's tier-1 supplier count"});
+  b.add("network.tier1_min_L", field(n, &N::tier1_min_L), kNonNegative,
+        {"employees", "smallest tier-1 supplier"});
+  b.add("network.tier2_rate", field(n, &N::tier2_rate), kNonNegative,
+        {"suppliers", "mean tier-2 suppliers per tier-1 supplier"});
+  b.add("network.tier2_max_L", field(n, &N::tier2_max_L), kNonNegative,
+        {"employees", "largest tier-2 supplier"});
+  b.add("network.share_mean", field(n, &N::share_mean), kOpenShare,
+        {"share", "mean share of a supplier's sales to its main customer"});
+  b.add("network.share_concentration", field(n, &N::share_concentration), kPositive,
+        {"", "Beta concentration of the main customer's share"});
+  b.add("network.second_customer_prob", field(n, &N::second_customer_prob), kShare,
+        {"probability", "a supplier has a second keiretsu customer"});
+  b.add("network.second_share", field(n, &N::second_share), kShare,
+        {"share", "sales share of the second customer"});
+  b.add("network.share_cap", field(n, &N::share_cap), kShare,
+        {"share", "cap on the two customers' combined share"});
+  b.add("network.parent_prob_tier1", field(n, &N::parent_prob_tier1), kShare,
+        {"probability", "a tier-1 supplier has an equity tie (D_parent)"});
+  b.add("network.parent_prob_le", field(n, &N::parent_prob_le), kShare,
+        {"probability", "an LE outside keiretsu has an equity tie (D_parent)"});
+  b.add("network.peer_degree", field(n, &N::peer_degree), closed(0, 64),
+        {"links", "peer links per firm (Watts-Strogatz ring)", "spec/CE16 6.1.1"});
+  b.add("network.peer_rewire", field(n, &N::peer_rewire), kShare,
+        {"probability", "a peer link is rewired", "spec/CE16 6.1.1"});
+  b.table("accounting");
+  b.add("network.entrant_tier2_prob", field(n, &N::entrant_tier2_prob), kShare,
+        {"probability", "an entrant of a supplier industry attaches as tier 2", "choice"});
+}
+
+void add_environment(RegistryBuilder& b) {
+  b.table("environment");
+  using E = EnvironmentParams;
+  const auto e = &Params::environment;
+  b.add("environment.domestic_noise", field(e, &E::domestic_noise), kNonNegative,
+        {"", "sd of domestic demand shocks"});
+  b.add("environment.foreign_noise", field(e, &E::foreign_noise), kNonNegative,
+        {"", "sd of foreign demand shocks"});
+  b.add("environment.fx_ref", field(e, &E::fx_ref), kPositive,
+        {"yen/$", "reference exchange rate"});
+  b.add("environment.fta_tau_cut", field(e, &E::fta_tau_cut), kShare,
+        {"share", "share of trade cost removed at full FTA coverage", "spec/CE16 1.1"});
+  b.add("environment.strong_yen_favours_abroad", field(e, &E::strong_yen_favours_abroad), kShare,
+        {"", "convention for the yen-cost advantage adv_r (see above)", "choice (correction)"});
+}
+
+void add_relocation(RegistryBuilder& b) {
+  b.table("relocation");
+  using R = RelocationParams;
+  const auto r = &Params::relocation;
+  b.add("relocation.theta0_r", field(r, &R::theta0_r), kAny,
+        {"log-odds", "base log-odds of a relocation", "spec", kCal});
+  b.add("relocation.theta_c", field(r, &R::theta_c), kAny,
+        {"", "weight of the yen-cost advantage", "spec/M05 §2"});
+  b.add("relocation.theta_m", field(r, &R::theta_m), kAny, {"", "weight of foreign demand growth"});
+  b.add("relocation.size_elasticity", field(r, &R::size_elasticity), kAny,
+        {"", "weight of log(L/1000)"});
+  b.add("relocation.phi", field(r, &R::phi), kShare,
+        {"share", "share of domestic production moved per relocation", "spec/M05 §4", kCal});
+  b.add("relocation.p_invite", field(r, &R::p_invite), kShare,
+        {"probability", "invitation per tier-1 supplier and relocation", "spec/CE16 4.1.1", kCal});
+}
+
+void add_production(RegistryBuilder& b) {
+  b.table("production");
+  using P = ProductionParams;
+  const auto p = &Params::production;
+  b.add("production.psi", field(p, &P::psi), kShare,
+        {"share", "share of Japan-sourced parts made by keiretsu suppliers"});
+  b.add("production.gamma_in", field(p, &P::gamma_in), kShare,
+        {"share of Y", "input share of output"});
+  b.add("production.kappa_rep", field(p, &P::kappa_rep), kAny,
+        {"", "reputation gain from going abroad", "spec/CE16 Table 3", kCal});
+  b.add("production.sigma_y", field(p, &P::sigma_y), kNonNegative,
+        {"", "sd of the idiosyncratic demand shock", "spec/M05 Table 3 (low within R²)", kCal});
+  b.add("production.chi_sme", field(p, &P::chi_sme), kShare,
+        {"share", "import-back replacing an SME's own product", "spec", kCal});
+  b.add("production.chi_le", field(p, &P::chi_le), kShare,
+        {"share", "import-back replacing an LE's own product", "spec", kCal});
+  b.add("production.productivity_pass", field(p, &P::productivity_pass), kAny,
+        {"", "pass-through of da to open-market sales"});
+}
+
+void add_opportunities(RegistryBuilder& b) {
+  b.table("opportunities");
+  using O = OpportunityParams;
+  const auto o = &Params::opportunities;
+  b.add("opportunities.p_ref", field(o, &O::p_ref), kShare,
+        {"probability", "referral per source", "spec/CE16 6.1.1", kCal});
+  b.add("opportunities.lambda_s", field(o, &O::lambda_s), kNonNegative, {"1/year", "search rate"});
+  b.add("opportunities.search_info_weight", field(o, &O::search_info_weight), kNonNegative,
+        {"", "weight of I[r] in the choice of the search region"});
+  b.add("opportunities.fdi_after_export_years", field(o, &O::fdi_after_export_years),
+        closed(0, 100), {"years", "exporting years before search yields FDI", "spec (Uppsala)"});
+}
+
+void add_decisions(RegistryBuilder& b) {
+  b.table("decisions");
+  using D = DecisionParams;
+  const auto d = &Params::decisions;
+  b.add("decisions.margin", field(d, &D::margin), kShare,
+        {"share of Y", "domestic profit margin (also used in 6.9)", "spec/CE16 4.1.2.4"});
+  b.add("decisions.share_export", field(d, &D::share_export), kShare,
+        {"share of Y", "expected export sales"});
+  b.add("decisions.share_fdi", field(d, &D::share_fdi), kShare,
+        {"share of Y", "expected affiliate sales"});
+  b.add("decisions.H", field(d, &D::H), kNonNegative, {"years", "decision horizon"});
+  b.add("decisions.margin_export", field(d, &D::margin_export), kShare,
+        {"share", "margin on exports"});
+  b.add("decisions.margin_fdi", field(d, &D::margin_fdi), kShare,
+        {"share", "margin on affiliate sales"});
+  b.add("decisions.F_export", field(d, &D::F_export), kNonNegative,
+        {"million yen", "entry cost of exporting at Y = 1000"});
+  b.add("decisions.F_fdi", field(d, &D::F_fdi), kNonNegative,
+        {"million yen", "entry cost of an affiliate at Y = 1000"});
+  b.add("decisions.kappa_ell", field(d, &D::kappa_ell), kNonNegative,
+        {"", "weight of language in perceived uncertainty", "spec/CE16 4.1.2.1"});
+  b.add("decisions.kappa_r", field(d, &D::kappa_r), kNonNegative,
+        {"", "weight of risk", "spec", kCal});
+  b.add("decisions.kappa_p", field(d, &D::kappa_p), kNonNegative,
+        {"", "weight of the push of falling sales", "spec/CE16 Table 3", kCal});
+  b.add("decisions.kappa_pull", field(d, &D::kappa_pull), kNonNegative,
+        {"", "weight of the pull of an invitation", "spec/CE16 4.1.1"});
+  b.add("decisions.beta_v", field(d, &D::beta_v), kNonNegative, {"", "logit slope"});
+  b.add("decisions.beta_0", field(d, &D::beta_0), kAny,
+        {"", "logit intercept, domestic focus", "spec/CE16 2.7.2", kCal});
+  b.add("decisions.m_bank_sme", field(d, &D::m_bank_sme), kNonNegative,
+        {"", "bank credit per unit of fixed assets, SMEs", "spec/CE16 4.1.2.3"});
+  b.add("decisions.m_bank_le", field(d, &D::m_bank_le), kNonNegative,
+        {"", "bank credit per unit of fixed assets, LEs", "spec/CE16 4.1.2.3"});
+  b.add("decisions.own_funds_share", field(d, &D::own_funds_share), kShare,
+        {"share", "share of net worth usable for entry costs"});
+  b.add("decisions.staff_const", field(d, &D::staff_const), kAny,
+        {"log-odds", "staff check: intercept", "spec/CE16 4.1.2.4"});
+  b.add("decisions.staff_ell", field(d, &D::staff_ell), kAny,
+        {"", "staff check: weight of language skill", "spec/CE16 4.1.2.4"});
+  b.add("decisions.staff_size", field(d, &D::staff_size), kAny,
+        {"", "staff check: weight of log size", "spec/CE16 4.1.2.4"});
+}
+
+void add_overseas(RegistryBuilder& b) {
+  b.table("overseas");
+  using O = OverseasParams;
+  const auto o = &Params::overseas;
+  b.add("overseas.export_info", field(o, &O::export_info), kAny,
+        {"", "export growth: weight of information"});
+  b.add("overseas.export_drift", field(o, &O::export_drift), kAny,
+        {"1/year", "export growth: drift"});
+  b.add("overseas.export_noise", field(o, &O::export_noise), kNonNegative,
+        {"", "export growth: sd"});
+  b.add("overseas.export_fail", field(o, &O::export_fail), closed(0, 1.0 / 1.5),
+        {"probability", "export failure scale (times at most 1.5)", "spec/CE16 4.2.1"});
+  b.add("overseas.fdi_info", field(o, &O::fdi_info), kAny,
+        {"", "affiliate growth: weight of information"});
+  b.add("overseas.fdi_drift", field(o, &O::fdi_drift), kAny, {"1/year", "affiliate growth: drift"});
+  b.add("overseas.fdi_noise", field(o, &O::fdi_noise), kNonNegative, {"", "affiliate growth: sd"});
+  b.add("overseas.fdi_fail", field(o, &O::fdi_fail), kShare,
+        {"probability", "affiliate failure scale"});
+  b.add("overseas.fail_years", field(o, &O::fail_years), closed(0, 100),
+        {"years", "years after entry with a failure draw"});
+  b.add("overseas.suj_decay", field(o, &O::suj_decay), kShare,
+        {"1/year", "yearly fall of suj (local procurement)", "spec/M05 §4"});
+  b.add("overseas.kappa_spill", field(o, &O::kappa_spill), kNonNegative,
+        {"", "productivity spill-over from overseas activity", "spec/M05 §4", kCal});
+  b.add("overseas.affiliate_return", field(o, &O::affiliate_return), kAny,
+        {"share of So", "affiliate profit per unit of affiliate sales (6.9)"});
+  b.add("overseas.mature_ratio_export", field(o, &O::mature_ratio_export), kPositive,
+        {"share of Y", "mature export size", "choice (correction)"});
+  b.add("overseas.mature_ratio_fdi", field(o, &O::mature_ratio_fdi), kPositive,
+        {"share of Y", "mature affiliate size", "choice (correction)"});
+}
+
+void add_learning(RegistryBuilder& b) {
+  b.table("learning");
+  using L = LearningParams;
+  const auto l = &Params::learning;
+  b.add("learning.info_gain", field(l, &L::info_gain), kShare,
+        {"", "information gain per active year", "spec (Uppsala)"});
+  b.add("learning.info_decay", field(l, &L::info_decay), kShare,
+        {"", "information retained per inactive year"});
+  b.add("learning.peer_spill", field(l, &L::peer_spill), kShare,
+        {"", "information spill-over from peers and customers", "spec/CE16 6.1.1"});
+  b.add("learning.ell_gain", field(l, &L::ell_gain), kShare, {"", "language gain per active year"});
+  b.add("learning.tie_rate", field(l, &L::tie_rate), kNonNegative,
+        {"ties/year", "mean new international ties per active year"});
+}
+
+void add_accounting(RegistryBuilder& b) {
+  b.table("accounting");
+  using A = AccountingParams;
+  const auto a = &Params::accounting;
+  b.add("accounting.fixed_cost", field(a, &A::fixed_cost), kNonNegative,
+        {"share of Y_entry", "fixed cost"});
+  b.add("accounting.tax", field(a, &A::tax), kShare, {"share", "tax on positive profit"});
+  b.add("accounting.interest_rate", field(a, &A::interest_rate), kNonNegative,
+        {"1/year", "interest on max(0, K - W)", "choice"});
+  b.add("accounting.emp_elasticity", field(a, &A::emp_elasticity), kNonNegative,
+        {"", "elasticity of L and K_dom to Y"});
+  b.add("accounting.xi_rd", field(a, &A::xi_rd), kAny, {"", "R&D elasticity to Y growth"});
+  b.add("accounting.sigma_rd", field(a, &A::sigma_rd), kNonNegative,
+        {"", "sd of the R&D noise", "spec", kCal});
+  b.add("accounting.innovation", field(a, &A::innovation), kAny,
+        {"", "productivity effect of R&D"});
+  b.add("accounting.drift", field(a, &A::drift), kAny, {"1/year", "productivity drift"});
+  b.add("accounting.drift_sd", field(a, &A::drift_sd), kNonNegative,
+        {"", "sd of the productivity drift"});
+  b.add("accounting.insolvency", field(a, &A::insolvency), Bounds{-kInf, 0, true, false},
+        {"share of Y", "exit if W < insolvency * Y"});
+  b.add("accounting.min_sales", field(a, &A::min_sales), kShare,
+        {"share of Y_entry", "exit if Y < min_sales * Y_entry"});
+  b.add("accounting.entry_rate", field(a, &A::entry_rate), kShare,
+        {"1/year", "entrants per alive firm"});
+  b.add("accounting.entry_max_L", field(a, &A::entry_max_L), at_least(1),
+        {"employees", "largest entrant"});
+}
+
+void add_groups(RegistryBuilder& b) {
+  using G = GroupParams;
+  const auto g = &Params::groups;
+  b.add("groups.p_leave_group", field(g, &G::p_leave_group), kShare,
+        {"1/year", "probability of leaving the group", "spec/CE16 4.1.1"});
+  b.add("groups.leave_order_cut", field(g, &G::leave_order_cut), kShare,
+        {"share", "cut of the former customer's orders on leaving", "spec", kCal});
+  b.add("groups.p_join_group", field(g, &G::p_join_group), kShare,
+        {"1/year", "probability of joining a group"});
+  b.add("groups.join_min_L", field(g, &G::join_min_L), kNonNegative,
+        {"employees", "smallest firm that joins a group"});
+}
+
+void add_levers(RegistryBuilder& b) {
+  b.table("decisions");
+  b.add("levers.loans.cap", lever(&Levers::loans, &LoansLever::cap), kNonNegative,
+        {"multiple of F", "policy loan ceiling; lever off when cap and rate_subsidy are 0",
+         "spec lever"});
+  b.add("levers.loans.rate_subsidy", lever(&Levers::loans, &LoansLever::rate_subsidy), kShare,
+        {"share of F", "entry cost paid by the interest subsidy", "spec lever"});
+  b.add("levers.loans.sme_only", lever(&Levers::loans, &LoansLever::sme_only), kShare,
+        {"", "only SMEs are eligible", "spec lever"});
+  b.add("levers.loans.budget_per_year", lever(&Levers::loans, &LoansLever::budget_per_year),
+        Bounds{0, kInf}, {"million yen", "subsidy budget per year; .inf: no limit", "spec lever"});
+  b.table("opportunities");
+  using J = JetroLever;
+  b.add("levers.jetro.outreach", lever(&Levers::jetro, &J::outreach), kShare,
+        {"", "enrolment scale; lever off when 0", "spec lever"});
+  b.add("levers.jetro.matchmaking_rate", lever(&Levers::jetro, &J::matchmaking_rate), kShare,
+        {"probability", "match per enrolment", "spec lever"});
+  b.add("levers.jetro.info_gain", lever(&Levers::jetro, &J::info_gain), kShare,
+        {"", "information gain per enrolment", "spec lever"});
+  b.add("levers.jetro.cost_per_firm", lever(&Levers::jetro, &J::cost_per_firm), kNonNegative,
+        {"million yen", "cost per enrolment-year", "spec lever"});
+  using T = TrainingLever;
+  const auto training = &Levers::language_training;
+  b.add("levers.language_training.uptake", lever(training, &T::uptake), kShare,
+        {"1/year", "training probability of an untrained SME; lever off when 0", "spec lever"});
+  b.add("levers.language_training.gain", lever(training, &T::gain), kShare,
+        {"", "language gain of training", "spec lever"});
+  b.add("levers.language_training.cost_per_firm", lever(training, &T::cost_per_firm), kNonNegative,
+        {"million yen", "cost per trained firm", "spec lever"});
+  b.add("levers.language_training.staff_bonus", lever(training, &T::staff_bonus), kAny,
+        {"", "the training term of the staff check", "choice"});
+  b.table("managers");
+  using S = SuccessionLever;
+  const auto succession = &Levers::succession_support;
+  b.add("levers.succession_support.extra_success", lever(succession, &S::extra_success), kShare,
+        {"probability", "added successor probability of SMEs; lever off when 0", "spec lever"});
+  b.add("levers.succession_support.cost_per_firm", lever(succession, &S::cost_per_firm),
+        kNonNegative, {"million yen", "cost per supported SME retirement", "choice"});
+}
+
+void add_output(RegistryBuilder& b) {
+  b.table("run");
+  using O = OutputParams;
+  const auto o = &Params::output;
+  b.add("output.panel_from", field(o, &O::panel_from), kYear,
+        {"year", "first panel year kept (default: the survey window)", "choice"});
+  b.add("output.panel_to", field(o, &O::panel_to), kYear,
+        {"year", "last panel year kept (default: the survey window)", "choice"});
+  b.add("output.decisions", field(o, &O::decisions), kShare,
+        {"", "keep the decision log (same replications as the panel)", "choice"});
+  b.add("output.panel_min_employees", field(o, &O::panel_min_employees), kNonNegative,
+        {"employees", "panel rows only for firms with at least this many (survey: 50)", "choice"});
+}
+
+std::vector<ParamInfo> build_registry() {
+  std::vector<ParamInfo> v;
+  RegistryBuilder b(v);
+  // The order is the schema order of the resolved YAML; keep it.
+  add_run_settings(b);
+  add_regions(b);
+  add_industries(b);
+  add_firms(b);
+  add_managers(b);
+  add_network(b);
+  add_environment(b);
+  add_relocation(b);
+  add_production(b);
+  add_opportunities(b);
+  add_decisions(b);
+  add_overseas(b);
+  add_learning(b);
+  add_accounting(b);
+  add_groups(b);
+  add_levers(b);
+  add_output(b);
+  return v;
+}
+
+}  // namespace
+
+const std::vector<ParamInfo>& param_registry() {
+  static const std::vector<ParamInfo> registry = build_registry();
+  return registry;
+}
+
+std::string nearest_name(std::string_view word, const std::vector<std::string>& candidates) {
+  std::string best;
+  std::size_t best_d = std::max<std::size_t>(2, word.size() / 3) + 1;
+  for (const auto& c : candidates)
+    if (const auto d = edit_distance(word, c); d < best_d) best = c, best_d = d;
+  return best;
+}
+
+const ParamInfo* find_param(std::string_view key, std::string* did_you_mean) {
+  const auto& registry = param_registry();
+  for (const auto& p : registry)
+    if (p.key == key) return &p;
+  if (did_you_mean) {
+    std::vector<std::string> keys;
+    for (const auto& p : registry) keys.push_back(p.key);
+    *did_you_mean = nearest_name(key, keys);
+  }
   return nullptr;
 }
 
-std::vector<ParamRef> param_refs(Params& p) {
-  std::vector<ParamRef> v;
-  using K = ParamRef::Kind;
-  auto real = [&](std::string path, double& x, double lo, double hi, std::string_view m = {}) {
-    v.push_back({std::move(path), K::real, &x, lo, hi, m});
-  };
-  auto share = [&](std::string path, double& x, std::string_view m = {}) {
-    real(std::move(path), x, 0.0, 1.0, m);
-  };
-  auto pos = [&](std::string path, double& x, std::string_view m = {}) {
-    real(std::move(path), x, 0.0, kInf, m);
-  };
-  auto any = [&](std::string path, double& x, std::string_view m = {}) {
-    real(std::move(path), x, -kInf, kInf, m);
-  };
-  auto integer = [&](std::string path, int& x, double lo, double hi, std::string_view m = {}) {
-    v.push_back({std::move(path), K::integer, &x, lo, hi, m});
-  };
-  auto boolean = [&](std::string path, bool& x, std::string_view m = {}) {
-    v.push_back({std::move(path), K::boolean, &x, 0, 1, m});
-  };
+namespace {
 
-  integer("population", p.population, 1, 5e7, "number of firms at the start");
-  integer("start_year", p.start_year, 1900, 2200, "first simulated year");
-  integer("end_year", p.end_year, 1900, 2200, "last simulated year");
-  integer("burn_in_end", p.burn_in_end, 1900, 2200, "last burn-in year");
-  integer("replications", p.replications, 1, 1e6, "Monte Carlo replications");
-
-  for (int r = 0; r < kRegions; ++r) {
-    auto& R = p.regions[r];
-    const std::string b = "regions." + std::string(kRegionNames[r]) + ".";
-    any(b + "g", R.g, "foreign demand growth per year");
-    pos(b + "c", R.c, "relative unit production cost (Japan = 1)");
-    share(b + "tau", R.tau, "trade cost before FTA coverage");
-    pos(b + "sigma", R.sigma, "market uncertainty");
-    share(b + "s_aj", R.s_aj, "mean import-back share of affiliates");
-    share(b + "s_uj", R.s_uj, "mean supply-from-Japan share of affiliates");
-    real(b + "M0", R.M0, 1e-9, kInf, "foreign demand index in the start year");
+std::string value_text(const ParamInfo& p, double x) {
+  switch (p.kind) {
+    case ParamKind::boolean:
+      return x != 0 ? "true" : "false";
+    case ParamKind::integer:
+      return std::to_string(static_cast<long long>(x));
+    default:
+      return format_real(x);
   }
-  for (int k = 0; k < kIndustries; ++k) {
-    auto& I = p.industries[k];
-    const std::string b = "industries." + std::string(kIndustryNames[k]) + ".";
-    pos(b + "weight", I.weight, "share of firms at initialization (normalized)");
-    any(b + "g_k", I.g_k, "domestic demand trend");
-    any(b + "theta0_k", I.theta0_k, "relocation propensity of large firms");
-    boolean(b + "assembler", I.assembler, "large firms head keiretsu");
-    boolean(b + "supplier", I.supplier, "SMEs may be keiretsu suppliers");
-    real(b + "y_k", I.y_k, 1e-9, kInf, "output per employee (million yen) at a = 0");
-    real(b + "alpha_size", I.alpha_size, 0.05, 10, "Pareto tail of firm size");
+}
+
+std::string range_text(const ParamInfo& p) {
+  return p.kind == ParamKind::boolean ? "true, false" : p.bounds.describe(p.integral());
+}
+
+std::string meaning_text(const ParamInfo& p) {
+  return std::string(p.meaning) + (p.calibrated ? " **(cal)**" : "");
+}
+
+// Regions and industries: one row per field, one column per region or industry. Built by
+// appending (GCC 12 warns falsely on `"literal" + std::string` here).
+std::string per_entity_table(std::string_view table, std::string_view prefix,
+                             std::span<const std::string_view> names) {
+  std::string out = "| key `", rule = "|---|---|---|---|";
+  out.append(prefix).append(".<name>.` | meaning | unit | range |");
+  for (auto n : names) {
+    out.append(" ").append(n).append(" |");
+    rule += "---|";
   }
+  out.append(" source |\n").append(rule).append("---|\n");
+  auto key_of = [&](std::string_view name, std::string_view field) {
+    std::string key(prefix);
+    key.append(".").append(name).append(".").append(field);
+    return key;
+  };
+  const std::string first = key_of(names[0], "");
+  const Params defaults;
+  for (const auto& p : param_registry()) {
+    if (p.table != table || p.key.rfind(first, 0) != 0) continue;
+    const std::string field = p.key.substr(first.size());
+    out.append("| `").append(field).append("` | ").append(meaning_text(p)).append(" | ");
+    out.append(p.unit).append(" | ").append(range_text(p)).append(" |");
+    for (auto n : names) {
+      const auto* q = find_param(key_of(n, field));
+      out.append(" ").append(value_text(*q, q->get(defaults))).append(" |");
+    }
+    out.append(" ").append(p.source).append(" |\n");
+  }
+  return out;
+}
 
-  auto& F = p.firms;
-  real("firms.L_min", F.L_min, 1, kInf);
-  real("firms.L_max", F.L_max, 1, kInf);
-  pos("firms.le_threshold", F.le_threshold, "LE iff L > le_threshold");
-  any("firms.a_size_slope", F.a_size_slope);
-  pos("firms.a_sd", F.a_sd);
-  share("firms.rd_rate_le", F.rd_rate_le);
-  share("firms.rd_rate_sme", F.rd_rate_sme);
-  pos("firms.rd_rate_sd", F.rd_rate_sd);
-  share("firms.rd_zero_share_sme", F.rd_zero_share_sme);
-  pos("firms.W_share", F.W_share);
-  pos("firms.K_share", F.K_share);
-  share("firms.init_export_share_sme", F.init_export_share_sme);
-  share("firms.init_export_share_le", F.init_export_share_le);
-  share("firms.init_fdi_share_le", F.init_fdi_share_le);
-  share("firms.init_fdi_share_sme", F.init_fdi_share_sme);
-  real("firms.share_concentration", F.share_concentration, 1e-6, kInf);
+}  // namespace
 
-  auto& M = p.managers;
-  real("managers.rho_a", M.rho_a, 1e-6, kInf);
-  real("managers.rho_b", M.rho_b, 1e-6, kInf);
-  share("managers.experience_prob", M.experience_prob);
-  pos("managers.experience_poisson", M.experience_poisson);
-  real("managers.ell_a", M.ell_a, 1e-6, kInf);
-  real("managers.ell_b", M.ell_b, 1e-6, kInf);
-  real("managers.pi_a", M.pi_a, 1e-6, kInf);
-  real("managers.pi_b", M.pi_b, 1e-6, kInf);
-  real("managers.age_min", M.age_min, 15, 100);
-  real("managers.age_max", M.age_max, 15, 100);
-  share("managers.experience_info", M.experience_info);
-  share("managers.experience_ell_min", M.experience_ell_min);
-  real("managers.retirement_age", M.retirement_age, 15, 120);
-  real("managers.retirement_scale", M.retirement_scale, 1e-6, kInf);
-  share("managers.successor_prob_sme", M.successor_prob_sme);
-  share("managers.successor_prob_le", M.successor_prob_le);
-  share("managers.family_prob", M.family_prob);
-  real("managers.successor_age_min", M.successor_age_min, 15, 100);
-  real("managers.successor_age_max", M.successor_age_max, 15, 100);
+std::vector<std::string_view> param_tables() {
+  std::vector<std::string_view> tables;
+  for (const auto& p : param_registry())
+    if (std::find(tables.begin(), tables.end(), p.table) == tables.end()) tables.push_back(p.table);
+  return tables;
+}
 
-  auto& N = p.network;
-  share("network.head_prob", N.head_prob);
-  pos("network.tier1_rate", N.tier1_rate);
-  pos("network.tier1_min_L", N.tier1_min_L);
-  pos("network.tier2_rate", N.tier2_rate);
-  pos("network.tier2_max_L", N.tier2_max_L);
-  real("network.share_mean", N.share_mean, 1e-6, 1 - 1e-6);
-  real("network.share_concentration", N.share_concentration, 1e-6, kInf);
-  share("network.second_customer_prob", N.second_customer_prob);
-  share("network.second_share", N.second_share);
-  share("network.share_cap", N.share_cap);
-  share("network.parent_prob_tier1", N.parent_prob_tier1);
-  share("network.parent_prob_le", N.parent_prob_le);
-  integer("network.peer_degree", N.peer_degree, 0, 64);
-  share("network.peer_rewire", N.peer_rewire);
-  share("network.entrant_tier2_prob", N.entrant_tier2_prob);
-
-  auto& E = p.environment;
-  pos("environment.domestic_noise", E.domestic_noise);
-  pos("environment.foreign_noise", E.foreign_noise);
-  real("environment.fx_ref", E.fx_ref, 1e-9, kInf);
-  share("environment.fta_tau_cut", E.fta_tau_cut);
-  boolean("environment.strong_yen_favours_abroad", E.strong_yen_favours_abroad,
-          "yen-cost advantage convention (docs/model.md)");
-
-  auto& Rl = p.relocation;
-  any("relocation.theta0_r", Rl.theta0_r, "(cal) base relocation log-odds");
-  any("relocation.theta_c", Rl.theta_c);
-  any("relocation.theta_m", Rl.theta_m);
-  any("relocation.size_elasticity", Rl.size_elasticity);
-  share("relocation.phi", Rl.phi, "(cal) share of production moved per relocation");
-  share("relocation.p_invite", Rl.p_invite, "(cal) invitation probability per tier-1 supplier");
-
-  auto& Pr = p.production;
-  share("production.psi", Pr.psi);
-  share("production.gamma_in", Pr.gamma_in);
-  any("production.kappa_rep", Pr.kappa_rep, "(cal) reputation gain of going abroad");
-  pos("production.sigma_y", Pr.sigma_y, "(cal) idiosyncratic demand shock");
-  share("production.chi_sme", Pr.chi_sme, "(cal)");
-  share("production.chi_le", Pr.chi_le, "(cal)");
-  any("production.productivity_pass", Pr.productivity_pass);
-
-  auto& O = p.opportunities;
-  share("opportunities.p_ref", O.p_ref, "(cal) referral probability per source");
-  pos("opportunities.lambda_s", O.lambda_s);
-  pos("opportunities.search_info_weight", O.search_info_weight);
-  integer("opportunities.fdi_after_export_years", O.fdi_after_export_years, 0, 100);
-
-  auto& D = p.decisions;
-  share("decisions.margin", D.margin);
-  share("decisions.share_export", D.share_export);
-  share("decisions.share_fdi", D.share_fdi);
-  pos("decisions.H", D.H);
-  share("decisions.margin_export", D.margin_export);
-  share("decisions.margin_fdi", D.margin_fdi);
-  pos("decisions.F_export", D.F_export);
-  pos("decisions.F_fdi", D.F_fdi);
-  pos("decisions.kappa_ell", D.kappa_ell);
-  pos("decisions.kappa_r", D.kappa_r, "(cal) weight of risk");
-  pos("decisions.kappa_p", D.kappa_p, "(cal) weight of the push of falling sales");
-  pos("decisions.kappa_pull", D.kappa_pull);
-  pos("decisions.beta_v", D.beta_v);
-  any("decisions.beta_0", D.beta_0, "(cal) domestic focus");
-  pos("decisions.m_bank_sme", D.m_bank_sme);
-  pos("decisions.m_bank_le", D.m_bank_le);
-  share("decisions.own_funds_share", D.own_funds_share);
-  any("decisions.staff_const", D.staff_const);
-  any("decisions.staff_ell", D.staff_ell);
-  any("decisions.staff_size", D.staff_size);
-
-  auto& Ov = p.overseas;
-  any("overseas.export_info", Ov.export_info);
-  any("overseas.export_drift", Ov.export_drift);
-  pos("overseas.export_noise", Ov.export_noise);
-  real("overseas.export_fail", Ov.export_fail, 0, 1.0 / 1.5);
-  any("overseas.fdi_info", Ov.fdi_info);
-  any("overseas.fdi_drift", Ov.fdi_drift);
-  pos("overseas.fdi_noise", Ov.fdi_noise);
-  share("overseas.fdi_fail", Ov.fdi_fail);
-  integer("overseas.fail_years", Ov.fail_years, 0, 100);
-  share("overseas.suj_decay", Ov.suj_decay);
-  pos("overseas.kappa_spill", Ov.kappa_spill, "(cal) productivity spill-over");
-  any("overseas.affiliate_return", Ov.affiliate_return);
-  real("overseas.mature_ratio_export", Ov.mature_ratio_export, 1e-9, kInf);
-  real("overseas.mature_ratio_fdi", Ov.mature_ratio_fdi, 1e-9, kInf);
-
-  auto& Le = p.learning;
-  share("learning.info_gain", Le.info_gain);
-  share("learning.info_decay", Le.info_decay);
-  share("learning.peer_spill", Le.peer_spill);
-  share("learning.ell_gain", Le.ell_gain);
-  pos("learning.tie_rate", Le.tie_rate);
-
-  auto& A = p.accounting;
-  pos("accounting.fixed_cost", A.fixed_cost);
-  share("accounting.tax", A.tax);
-  pos("accounting.interest_rate", A.interest_rate);
-  pos("accounting.emp_elasticity", A.emp_elasticity);
-  any("accounting.xi_rd", A.xi_rd);
-  pos("accounting.sigma_rd", A.sigma_rd, "(cal)");
-  any("accounting.innovation", A.innovation);
-  any("accounting.drift", A.drift);
-  pos("accounting.drift_sd", A.drift_sd);
-  real("accounting.insolvency", A.insolvency, -kInf, 0);
-  share("accounting.min_sales", A.min_sales);
-  share("accounting.entry_rate", A.entry_rate);
-  real("accounting.entry_max_L", A.entry_max_L, 1, kInf);
-
-  auto& G = p.groups;
-  share("groups.p_leave_group", G.p_leave_group);
-  share("groups.leave_order_cut", G.leave_order_cut, "(cal)");
-  share("groups.p_join_group", G.p_join_group);
-  pos("groups.join_min_L", G.join_min_L);
-
-  auto& L = p.levers;
-  pos("levers.loans.cap", L.loans.cap, "policy loan ceiling as a multiple of F");
-  share("levers.loans.rate_subsidy", L.loans.rate_subsidy, "share of F covered by the subsidy");
-  boolean("levers.loans.sme_only", L.loans.sme_only);
-  pos("levers.loans.budget_per_year", L.loans.budget_per_year, "subsidy budget, million yen");
-  share("levers.jetro.outreach", L.jetro.outreach);
-  share("levers.jetro.matchmaking_rate", L.jetro.matchmaking_rate);
-  share("levers.jetro.info_gain", L.jetro.info_gain);
-  pos("levers.jetro.cost_per_firm", L.jetro.cost_per_firm);
-  share("levers.language_training.uptake", L.language_training.uptake);
-  share("levers.language_training.gain", L.language_training.gain);
-  pos("levers.language_training.cost_per_firm", L.language_training.cost_per_firm);
-  any("levers.language_training.staff_bonus", L.language_training.staff_bonus);
-  share("levers.succession_support.extra_success", L.succession_support.extra_success);
-  pos("levers.succession_support.cost_per_firm", L.succession_support.cost_per_firm);
-
-  integer("output.panel_from", p.output.panel_from, 1900, 2200, "first panel year kept");
-  integer("output.panel_to", p.output.panel_to, 1900, 2200, "last panel year kept");
-  boolean("output.decisions", p.output.decisions, "keep the decision log");
-  pos("output.panel_min_employees", p.output.panel_min_employees,
-      "panel rows only for firms with at least this many employees");
-  return v;
+std::string param_table_markdown(std::string_view table) {
+  if (table == "regions") return per_entity_table(table, "regions", kRegionNames);
+  if (table == "industries") return per_entity_table(table, "industries", kIndustryNames);
+  std::string out =
+      "| key | default | range | unit | meaning | source |\n|---|---|---|---|---|---|\n";
+  for (const auto& p : param_registry())
+    if (p.table == table)
+      out += "| `" + p.key + "` | " + value_text(p, p.default_value) + " | " + range_text(p) +
+             " | " + std::string(p.unit) + " | " + meaning_text(p) + " | " + std::string(p.source) +
+             " |\n";
+  return out;
 }
 
 std::vector<std::string> check_consistency(const Params& p) {

@@ -13,6 +13,8 @@
 #include <string>
 #include <vector>
 
+#include "smesim/model/params.hpp"
+
 namespace smesim::sim {
 namespace {
 
@@ -165,6 +167,25 @@ void write_table(const H5::H5File& file, const char* group_name, const model::Ta
     write_column(group, name, values, H5::PredType::IEEE_F64LE, H5::PredType::NATIVE_DOUBLE);
 }
 
+// The names that the results' columns and codes refer to and the survey window, declared once in
+// model/params.hpp: readers (the Python report) take them from the file instead of a copy.
+void write_declared_names(const H5::Group& meta) {
+  auto names = [](const auto& list) {
+    return join(std::vector<std::string>(list.begin(), list.end()));
+  };
+  write_string_attr(meta, "regions", names(model::kRegionNames));
+  write_string_attr(meta, "region_labels", names(model::kRegionLabels));
+  write_string_attr(meta, "industries", names(model::kIndustryNames));
+  const auto i32 = [&](const char* name, int value) {
+    write_scalar_attr(meta, name, H5::PredType::STD_I32LE, H5::PredType::NATIVE_INT32,
+                      std::int32_t{value});
+  };
+  i32("survey_first_year", model::kSurvey.first_year);
+  i32("survey_last_year", model::kSurvey.last_year);
+  write_scalar_attr(meta, "survey_min_employees", H5::PredType::IEEE_F64LE,
+                    H5::PredType::NATIVE_DOUBLE, model::kSurvey.min_employees);
+}
+
 void write_meta(const H5::H5File& file, const Results& results) {
   const H5::Group meta = file.createGroup("meta");
   const ResultsMeta& m = results.meta;
@@ -181,6 +202,7 @@ void write_meta(const H5::H5File& file, const Results& results) {
                     std::int32_t{results.points});
   write_scalar_attr(meta, "reps", H5::PredType::STD_I32LE, H5::PredType::NATIVE_INT32,
                     std::int32_t{results.reps});
+  write_declared_names(meta);
   std::vector<std::string> extra;
   for (const auto& [name, value] : results.attributes) {
     check_name(name, "attribute");

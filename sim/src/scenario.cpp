@@ -1,174 +1,54 @@
-// Scenario files: strict validation of a YAML document against the parameter schema
-// (model::param_refs), with compiler-style messages, and the resolved (all defaults) YAML.
+// Scenario files: the scenario schema (the parameter registry plus name, seed, paths, shocks and
+// panel replications) read by the shared YAML reader, and the resolved (all defaults) YAML.
 #include "smesim/sim/scenario.hpp"
 
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
-#include <cerrno>
-#include <charconv>
 #include <cmath>
-#include <cstdio>
-#include <cstring>
 #include <filesystem>
-#include <functional>
-#include <limits>
 #include <map>
-#include <optional>
 #include <set>
 #include <vector>
 
 namespace smesim::sim {
 
-ScenarioError::ScenarioError(std::string file, int line, int column, std::string key,
-                             std::string message, std::string full)
-    : std::runtime_error(std::move(full)),
-      file_(std::move(file)),
-      line_(line),
-      column_(column),
-      key_(std::move(key)),
-      message_(std::move(message)) {}
-
 namespace {
 
-using model::ParamRef;
+using model::format_real;
+using model::ParamInfo;
+using model::ParamKind;
 using model::Params;
 using model::Path;
-
-// Shortest decimal text that reads back to exactly `x`; YAML spelling for infinities.
-std::string format_real(double x) {
-  if (std::isnan(x)) return ".nan";
-  if (std::isinf(x)) return x > 0 ? ".inf" : "-.inf";
-  char buf[64];
-  auto res = std::to_chars(buf, buf + sizeof buf, x);
-  return std::string(buf, res.ptr);
-}
-
-// A YAML real: decimal/exponent forms and .inf/.nan spellings. nullopt when not a number.
-std::optional<double> parse_real(const std::string& text) {
-  static const std::set<std::string> inf = {".inf", ".Inf", ".INF"};
-  static const std::set<std::string> nan = {".nan", ".NaN", ".NAN"};
-  const bool sign = !text.empty() && (text[0] == '+' || text[0] == '-');
-  const std::string s = sign ? text.substr(1) : text;
-  if (inf.count(s)) return text[0] == '-' ? -HUGE_VAL : HUGE_VAL;
-  if (nan.count(s) && !sign) return std::numeric_limits<double>::quiet_NaN();
-  // Only digits, dots, exponents and signs: from_chars alone would also take "inf" and "nan".
-  if (s.empty() || s.find_first_not_of("0123456789.eE+-") != std::string::npos || s[0] == '+' ||
-      s[0] == '-')
-    return std::nullopt;
-  double x = 0;
-  auto [ptr, ec] = std::from_chars(s.data(), s.data() + s.size(), x);
-  if (ec != std::errc() || ptr != s.data() + s.size()) return std::nullopt;
-  return text[0] == '-' ? -x : x;
-}
-
-// Optimal string alignment (restricted Damerau-Levenshtein) distance.
-std::size_t edit_distance(const std::string& a, const std::string& b) {
-  std::vector<std::vector<std::size_t>> d(a.size() + 1, std::vector<std::size_t>(b.size() + 1));
-  for (std::size_t i = 0; i <= a.size(); ++i) d[i][0] = i;
-  for (std::size_t j = 0; j <= b.size(); ++j) d[0][j] = j;
-  for (std::size_t i = 1; i <= a.size(); ++i)
-    for (std::size_t j = 1; j <= b.size(); ++j) {
-      const std::size_t cost = a[i - 1] == b[j - 1] ? 0 : 1;
-      d[i][j] = std::min({d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + cost});
-      if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1])
-        d[i][j] = std::min(d[i][j], d[i - 2][j - 2] + 1);
-    }
-  return d[a.size()][b.size()];
-}
-
-// The closest candidate within max(2, len/3) edits of `word`, or "".
-std::string nearest(const std::string& word, const std::vector<std::string>& candidates) {
-  std::string best;
-  std::size_t best_d = std::max<std::size_t>(2, word.size() / 3) + 1;
-  for (const auto& c : candidates)
-    if (const auto d = edit_distance(word, c); d < best_d) best = c, best_d = d;
-  return best;
-}
 
 std::string join(const std::string& prefix, const std::string& key) {
   return prefix.empty() ? key : prefix + "." + key;
 }
 
-std::string describe(const YAML::Node& n) {
-  if (n.IsMap()) return "a map";
-  if (n.IsSequence()) return "a list";
-  if (n.IsNull()) return "no value";
-  return "'" + n.Scalar() + "'";
-}
-
-}  // namespace
-
-std::string nearest_key(const std::string& word, const std::vector<std::string>& candidates) {
-  return nearest(word, candidates);
-}
-
-void throw_at(const std::string& file, const std::string& text, int line, int col,
-              const std::string& key, const std::string& msg) {
-  std::string full = file + ":";
-  if (line > 0) {
-    full += std::to_string(line) + ":" + std::to_string(col) + ":";
-    full += " error: " + msg;
-    std::size_t begin = 0;
-    for (int l = 1; l < line && begin != std::string::npos; ++l) {
-      begin = text.find('\n', begin);
-      if (begin != std::string::npos) ++begin;
-    }
-    if (begin != std::string::npos && begin <= text.size()) {
-      std::string src = text.substr(begin, text.find('\n', begin) - begin);
-      if (!src.empty() && src.back() == '\r') src.pop_back();
-      std::string caret;
-      for (int c = 0; c + 1 < col; ++c) caret += c < int(src.size()) && src[c] == '\t' ? '\t' : ' ';
-      full += "\n" + src + "\n" + caret + "^";
-    }
-  } else {
-    full += " error: " + msg;
-  }
-  throw ScenarioError(file, line, col, key, msg, full);
-}
-
-namespace {
-
 class Parser {
  public:
-  Parser(const std::string& text, const std::string& file) : text_(text), file_(file) {
-    refs_ = model::param_refs(p_);
-    for (std::size_t i = 0; i < refs_.size(); ++i) add_path(refs_[i].path, i);
+  Parser(const std::string& text, const std::string& file) : in_(file, text) {
+    for (const auto& info : model::param_registry()) add_path(info.key, &info);
     for (const char* s : {"name", "description", "seed", "paths", "shocks", "output.panel_reps"})
-      add_path(s, kSpecial);
+      add_path(s, nullptr);
   }
 
   Params parse() {
-    std::vector<YAML::Node> docs;
-    try {
-      docs = YAML::LoadAll(text_);
-    } catch (const YAML::Exception& e) {
-      fail(e.mark, "", "invalid YAML: " + e.msg);
-    }
-    if (docs.empty() || docs[0].IsNull())
-      fail(YAML::Mark::null_mark(), "",
-           "the scenario is empty: expected a map of parameters, e.g. 'name: baseline'");
-    if (docs.size() > 1)
-      fail(docs[1].Mark(), "", "a scenario file holds one YAML document, found a second one");
-    doc_ = docs[0].Mark();
-    if (!docs[0].IsMap())
-      fail(doc_, "",
-           "the scenario must be a map of parameters (e.g. 'name: baseline'), got " +
-               describe(docs[0]));
-    walk(docs[0], "");
+    const YAML::Node root = in_.parse_root("scenario", "parameters", "name: baseline");
+    doc_ = root.Mark();
+    walk(root, "");
     check_years();
     for (const auto& msg : model::check_consistency(p_)) {
       const std::string key = msg.substr(0, msg.find_first_of(" :"));
-      fail(where({key}), leaf_.count(key) || given_.count(key) ? key : "", msg);
+      in_.fail(where({key}), leaf_.count(key) || given_.count(key) ? key : "", msg);
     }
     return p_;
   }
 
  private:
-  static constexpr std::size_t kSpecial = std::numeric_limits<std::size_t>::max();
-
-  void add_path(const std::string& path, std::size_t ref) {
-    leaf_[path] = ref;
+  // `info` is nullptr for the keys that are not scalar parameters (name, paths, shocks, ...).
+  void add_path(const std::string& path, const ParamInfo* info) {
+    leaf_[path] = info;
     std::string prefix;
     for (std::size_t start = 0;;) {
       const std::size_t dot = path.find('.', start);
@@ -181,10 +61,6 @@ class Parser {
     }
   }
 
-  [[noreturn]] void fail(const YAML::Mark& m, const std::string& key, const std::string& msg) {
-    throw_at(file_, text_, m.is_null() ? 0 : m.line + 1, m.is_null() ? 0 : m.column + 1, key, msg);
-  }
-
   // Location of the first given key among `keys`, else the top of the document.
   YAML::Mark where(std::initializer_list<std::string> keys) const {
     for (const auto& k : keys)
@@ -192,190 +68,98 @@ class Parser {
     return doc_;
   }
 
-  // Value location for messages: a null value's mark points past the key, so use the key's.
-  static YAML::Mark mark_of(const YAML::Node& key, const YAML::Node& value) {
-    return value.IsNull() ? key.Mark() : value.Mark();
-  }
-
-  void unknown(const YAML::Node& key, const std::string& prefix, const std::string& what,
-               const std::vector<std::string>& valid) {
-    const std::string full = join(prefix, key.Scalar());
-    std::string msg = "unknown " + what + " '" + full + "'";
-    if (const auto near = nearest(key.Scalar(), valid); !near.empty())
-      msg += "; did you mean '" + join(prefix, near) + "'?";
-    else if (valid.size() <= 8) {
-      msg += "; expected one of:";
-      for (std::size_t i = 0; i < valid.size(); ++i) msg += (i ? ", " : " ") + valid[i];
-    }
-    fail(key.Mark(), full, msg);
-  }
-
-  // Iterates a map, rejecting non-scalar and duplicate keys. Null counts as an empty map.
-  void for_each_key(const YAML::Node& map, const std::string& path,
-                    const std::function<void(const YAML::Node&, const YAML::Node&)>& f) {
-    if (map.IsNull()) return;
-    if (!map.IsMap())
-      fail(map.Mark(), path, "'" + path + "' must be a map of keys, got " + describe(map));
-    std::map<std::string, int> seen;
-    for (const auto& kv : map) {
-      if (!kv.first.IsScalar())
-        fail(kv.first.Mark(), path, "keys must be plain names, got " + describe(kv.first));
-      const std::string full = join(path, kv.first.Scalar());
-      if (auto [it, fresh] = seen.emplace(kv.first.Scalar(), kv.first.Mark().line + 1); !fresh)
-        fail(kv.first.Mark(), full,
-             "duplicate key '" + full + "' (first given on line " + std::to_string(it->second) +
-                 ")");
-      f(kv.first, kv.second);
-    }
-  }
-
   void walk(const YAML::Node& map, const std::string& prefix) {
-    for_each_key(map, prefix, [&](const YAML::Node& k, const YAML::Node& v) {
+    in_.for_each(map, prefix, [&](const YAML::Node& k, const YAML::Node& v) {
       const std::string full = join(prefix, k.Scalar());
       if (k.Scalar().find('.') != std::string::npos) {  // no key in the schema has a dot
         std::string nested = k.Scalar(), close;         // "a.b.c" -> "a: {b: {c: ...}}"
         for (std::size_t dot; (dot = nested.find('.')) != std::string::npos; close += "}")
           nested.replace(dot, 1, ": {");
-        fail(k.Mark(), full,
-             "unknown key '" + full + "': write dotted paths as nested maps, e.g. '" + nested +
-                 ": ..." + close + "'");
+        in_.fail(k.Mark(), full,
+                 "unknown key '" + full + "': write dotted paths as nested maps, e.g. '" + nested +
+                     ": ..." + close + "'");
       }
-      given_[full] = mark_of(k, v);
+      given_[full] = YamlReader::mark_of(k, v);
       if (auto it = leaf_.find(full); it != leaf_.end()) {
-        if (it->second != kSpecial) return set_param(refs_[it->second], k, v);
-        if (full == "name") return void(p_.name = string_value(k, v, full));
+        if (it->second) return set_param(*it->second, k, v);
+        if (full == "name") return void(p_.name = in_.text(k, v, full));
         if (full == "description") {
           if (!v.IsNull() && !v.IsScalar())
-            fail(v.Mark(), full, "'description': expected text, got " + describe(v));
+            in_.fail(v.Mark(), full,
+                     "'description': expected text, got " + YamlReader::describe(v));
           return;
         }
-        if (full == "seed") return void(p_.seed = seed_value(k, v));
+        if (full == "seed") return void(p_.seed = in_.seed(k, v, "seed"));
         if (full == "paths") return parse_paths(v);
         if (full == "shocks") return parse_shocks(k, v);
         if (full == "output.panel_reps") return parse_panel_reps(k, v);
       }
       if (children_.count(full)) return walk(v, full);
-      unknown(k, prefix, "key", children_[prefix]);
+      in_.unknown(k, prefix, "key", children_[prefix]);
     });
   }
 
-  std::string string_value(const YAML::Node& k, const YAML::Node& v, const std::string& key) {
-    if (!v.IsScalar() || v.Scalar().empty())
-      fail(mark_of(k, v), key, "'" + key + "': expected text, got " + describe(v));
-    return v.Scalar();
-  }
-
-  std::uint64_t seed_value(const YAML::Node& k, const YAML::Node& v) {
-    std::uint64_t s = 0;
-    const std::string t = v.IsScalar() ? v.Scalar() : "";
-    auto [ptr, ec] = std::from_chars(t.data(), t.data() + t.size(), s);
-    if (t.empty() || ec != std::errc() || ptr != t.data() + t.size())
-      fail(mark_of(k, v), "seed",
-           "'seed': expected an integer in [0, 2^64 - 1], got " + describe(v));
-    return s;
-  }
-
-  // A number of the given kind (reals may be infinite, never NaN); fails with a type message.
-  double number(const YAML::Node& k, const YAML::Node& v, const std::string& key,
-                ParamRef::Kind kind, bool finite = false) {
-    const char* expected = kind == ParamRef::Kind::integer ? "an integer"
-                           : finite                        ? "a finite real number"
-                                                           : "a real number";
-    const auto x = v.IsScalar() ? parse_real(v.Scalar()) : std::nullopt;
-    if (!x || (kind == ParamRef::Kind::integer && *x != std::floor(*x)) ||
-        (finite && !std::isfinite(*x)))
-      fail(mark_of(k, v), key, "'" + key + "': expected " + expected + ", got " + describe(v));
-    if (std::isnan(*x))
-      fail(
-          v.Mark(), key,
-          "'" + key + "': expected " + expected + ", got " + describe(v) + " (NaN is not allowed)");
-    return *x;
-  }
-
-  static std::string bound(double b, bool integral) {
-    return integral ? std::to_string(static_cast<long long>(b)) : format_real(b);
-  }
-
-  void check_range(const YAML::Node& v, const std::string& key, double x, double lo, double hi,
-                   bool integral) {
-    if (x >= lo && x <= hi) return;
-    std::string range = std::isinf(lo) ? "<= " + bound(hi, integral)
-                        : std::isinf(hi)
-                            ? ">= " + bound(lo, integral)
-                            : "in [" + bound(lo, integral) + ", " + bound(hi, integral) + "]";
-    fail(v.Mark(), key,
-         "'" + key + "' = " + v.Scalar() + " is out of range: expected a value " + range);
-  }
-
-  void set_param(const ParamRef& r, const YAML::Node& k, const YAML::Node& v) {
-    if (r.kind == ParamRef::Kind::boolean) {
-      static const std::set<std::string> yes = {"true", "True", "TRUE"},
-                                         no = {"false", "False", "FALSE"};
-      const std::string t = v.IsScalar() ? v.Scalar() : "";
-      if (!yes.count(t) && !no.count(t))
-        fail(mark_of(k, v), r.path, "'" + r.path + "': expected true or false, got " + describe(v));
-      *static_cast<bool*>(r.ptr) = yes.count(t) > 0;
-      return;
-    }
-    const double x = number(k, v, r.path, r.kind);
-    check_range(v, r.path, x, r.lo, r.hi, r.kind == ParamRef::Kind::integer);
-    r.set(x);
+  void set_param(const ParamInfo& r, const YAML::Node& k, const YAML::Node& v) {
+    r.set(p_, in_.parameter_value(r, k, v, r.key));
   }
 
   int year_value(const YAML::Node& k, const YAML::Node& v, const std::string& key) {
-    const double y = number(k, v, key, ParamRef::Kind::integer);
-    check_range(v, key, y, 1900, 2200, true);
+    const double y = in_.number(k, v, key, true);
+    in_.check_range(v, key, y, {1900, 2200}, true);
     return static_cast<int>(y);
   }
 
   void parse_paths(const YAML::Node& paths) {
     const std::vector<std::string> names = {"g_dom", "fx", "fta_coverage"};
-    for_each_key(paths, "paths", [&](const YAML::Node& k, const YAML::Node& v) {
+    in_.for_each(paths, "paths", [&](const YAML::Node& k, const YAML::Node& v) {
       const std::string name = k.Scalar(), key = "paths." + name;
       Path* path = name == "g_dom"          ? &p_.paths.g_dom
                    : name == "fx"           ? &p_.paths.fx
                    : name == "fta_coverage" ? &p_.paths.fta_coverage
                                             : nullptr;
-      if (!path) unknown(k, "paths", "path", names);
-      given_[key] = mark_of(k, v);
-      for_each_key(v, key, [&](const YAML::Node& pk, const YAML::Node& pv) {
+      if (!path) in_.unknown(k, "paths", "path", names);
+      given_[key] = YamlReader::mark_of(k, v);
+      in_.for_each(v, key, [&](const YAML::Node& pk, const YAML::Node& pv) {
         const std::string field = key + "." + pk.Scalar();
         if (pk.Scalar() == "interpolation") {
           const std::string t = pv.IsScalar() ? pv.Scalar() : "";
           if (t != "linear" && t != "step")
-            fail(mark_of(pk, pv), field,
-                 "'" + field + "': expected 'linear' or 'step', got " + describe(pv));
+            in_.fail(
+                YamlReader::mark_of(pk, pv), field,
+                "'" + field + "': expected 'linear' or 'step', got " + YamlReader::describe(pv));
           path->interpolation =
               t == "step" ? Path::Interpolation::step : Path::Interpolation::linear;
         } else if (pk.Scalar() == "points") {
           if (!pv.IsMap() || pv.size() == 0)
-            fail(mark_of(pk, pv), field,
-                 "'" + field + "': expected a map of year: value with at least one point, got " +
-                     (pv.IsMap() ? "an empty map" : describe(pv)));
+            in_.fail(YamlReader::mark_of(pk, pv), field,
+                     "'" + field +
+                         "': expected a map of year: value with at least one point, got " +
+                         (pv.IsMap() ? "an empty map" : YamlReader::describe(pv)));
           path->points.clear();
-          for_each_key(pv, field, [&](const YAML::Node& yk, const YAML::Node& yv) {
-            const auto y = parse_real(yk.Scalar());
+          in_.for_each(pv, field, [&](const YAML::Node& yk, const YAML::Node& yv) {
+            const auto y = YamlReader::parse_real(yk.Scalar());
             if (!y || *y != std::floor(*y) || *y < 1900 || *y > 2200)
-              fail(yk.Mark(), field,
-                   "'" + field + "': expected a year (an integer in [1900, 2200]) as key, got " +
-                       describe(yk));
+              in_.fail(yk.Mark(), field,
+                       "'" + field +
+                           "': expected a year (an integer in [1900, 2200]) as key, got " +
+                           YamlReader::describe(yk));
             const int year = static_cast<int>(*y);
             const std::string at = field + "." + std::to_string(year);
-            const double x = number(yk, yv, at, ParamRef::Kind::real, true);
+            const double x = in_.number(yk, yv, at, false, true);
             if (name == "fx" && !(x > 0))
-              fail(yv.Mark(), at,
-                   "'" + at + "' = " + yv.Scalar() + " is out of range: expected a value > 0");
-            if (name == "fta_coverage") check_range(yv, at, x, 0, 1, false);
+              in_.fail(yv.Mark(), at,
+                       "'" + at + "' = " + yv.Scalar() + " is out of range: expected a value > 0");
+            if (name == "fta_coverage") in_.check_range(yv, at, x, {0, 1}, false);
             path->points.emplace_back(year, x);
           });
           std::sort(path->points.begin(), path->points.end());
           for (std::size_t i = 1; i < path->points.size(); ++i)
             if (path->points[i].first == path->points[i - 1].first)
-              fail(pv.Mark(), field,
-                   "'" + field + "': year " + std::to_string(path->points[i].first) +
-                       " is given twice");
+              in_.fail(pv.Mark(), field,
+                       "'" + field + "': year " + std::to_string(path->points[i].first) +
+                           " is given twice");
         } else {
-          unknown(pk, key, "key", {"interpolation", "points"});
+          in_.unknown(pk, key, "key", {"interpolation", "points"});
         }
       });
     });
@@ -391,51 +175,51 @@ class Parser {
     p_.shocks.clear();
     if (list.IsNull()) return;
     if (!list.IsSequence())
-      fail(mark_of(k, list), "shocks",
-           "'shocks' must be a list of {year, region, share_of_le, fraction}, got " +
-               describe(list));
+      in_.fail(YamlReader::mark_of(k, list), "shocks",
+               "'shocks' must be a list of {year, region, share_of_le, fraction}, got " +
+                   YamlReader::describe(list));
     const std::vector<std::string> fields = {"year", "region", "share_of_le", "fraction"};
     for (std::size_t i = 0; i < list.size(); ++i) {
       const YAML::Node item = list[i];
       const std::string key = "shocks[" + std::to_string(i) + "]";
       if (!item.IsMap())
-        fail(item.Mark(), key,
-             "'" + key + "' must be a map {year, region, share_of_le, fraction}, got " +
-                 describe(item));
+        in_.fail(item.Mark(), key,
+                 "'" + key + "' must be a map {year, region, share_of_le, fraction}, got " +
+                     YamlReader::describe(item));
       model::Shock s;
       std::set<std::string> got;
-      for_each_key(item, key, [&](const YAML::Node& fk, const YAML::Node& fv) {
+      in_.for_each(item, key, [&](const YAML::Node& fk, const YAML::Node& fv) {
         const std::string f = fk.Scalar(), fkey = key + "." + f;
         if (std::find(fields.begin(), fields.end(), f) == fields.end())
-          unknown(fk, key, "shock field", fields);
+          in_.unknown(fk, key, "shock field", fields);
         got.insert(f);
         if (f == "year") {
           s.year = year_value(fk, fv, fkey);
           shock_years_.push_back({fv.Mark(), fkey, fv.Scalar(), s.year});
         } else if (f == "region") {
-          const std::string r = string_value(fk, fv, fkey);
+          const std::string r = in_.text(fk, fv, fkey);
           s.region = model::region_index(r);
           if (s.region < 0) {
             const std::vector<std::string> regions(model::kRegionNames.begin(),
                                                    model::kRegionNames.end());
             std::string msg = "unknown region '" + r + "' in '" + fkey + "'";
-            if (const auto near = nearest(r, regions); !near.empty())
+            if (const auto near = model::nearest_name(r, regions); !near.empty())
               msg += "; did you mean '" + near + "'?";
             msg += " (regions:";
             for (std::size_t j = 0; j < regions.size(); ++j) msg += (j ? ", " : " ") + regions[j];
-            fail(fv.Mark(), fkey, msg + ")");
+            in_.fail(fv.Mark(), fkey, msg + ")");
           }
         } else {
-          const double x = number(fk, fv, fkey, ParamRef::Kind::real);
-          check_range(fv, fkey, x, 0, 1, false);
+          const double x = in_.number(fk, fv, fkey, false);
+          in_.check_range(fv, fkey, x, {0, 1}, false);
           (f == "share_of_le" ? s.share_of_le : s.fraction) = x;
         }
       });
       for (const auto& f : fields)
         if (!got.count(f))
-          fail(item.Mark(), key,
-               "'" + key + "' is missing '" + f +
-                   "' (a shock needs year, region, share_of_le and fraction)");
+          in_.fail(item.Mark(), key,
+                   "'" + key + "' is missing '" + f +
+                       "' (a shock needs year, region, share_of_le and fraction)");
       p_.shocks.push_back(s);
     }
   }
@@ -444,13 +228,13 @@ class Parser {
     p_.output.panel_reps.clear();
     if (list.IsNull()) return;
     if (!list.IsSequence())
-      fail(mark_of(k, list), "output.panel_reps",
-           "'output.panel_reps' must be a list of replication indices, e.g. [0, 1], got " +
-               describe(list));
+      in_.fail(YamlReader::mark_of(k, list), "output.panel_reps",
+               "'output.panel_reps' must be a list of replication indices, e.g. [0, 1], got " +
+                   YamlReader::describe(list));
     for (std::size_t i = 0; i < list.size(); ++i) {
       const std::string key = "output.panel_reps[" + std::to_string(i) + "]";
-      const double r = number(list[i], list[i], key, ParamRef::Kind::integer);
-      check_range(list[i], key, r, 0, 1e6, true);
+      const double r = in_.number(list[i], list[i], key, true);
+      in_.check_range(list[i], key, r, {0, 1e6}, true);
       p_.output.panel_reps.push_back(static_cast<int>(r));
       reps_.push_back({list[i].Mark(), key, list[i].Scalar(), static_cast<int>(r)});
     }
@@ -460,8 +244,9 @@ class Parser {
   void check_years() {
     const int a = p_.start_year, b = p_.end_year;
     if (b < a)
-      fail(where({"end_year", "start_year"}), "end_year",
-           "'end_year' = " + std::to_string(b) + " is before 'start_year' = " + std::to_string(a));
+      in_.fail(
+          where({"end_year", "start_year"}), "end_year",
+          "'end_year' = " + std::to_string(b) + " is before 'start_year' = " + std::to_string(a));
     const std::string horizon = " is out of range: expected a year in [start_year, end_year] = [" +
                                 std::to_string(a) + ", " + std::to_string(b) + "]";
     // A year the user gave must lie in the horizon; a default is moved into it (a short run
@@ -472,31 +257,31 @@ class Parser {
         y = std::clamp(y, a, b);
         return;
       }
-      fail(where({key, "end_year", "start_year"}), key,
-           "'" + key + "' = " + std::to_string(y) + horizon);
+      in_.fail(where({key, "end_year", "start_year"}), key,
+               "'" + key + "' = " + std::to_string(y) + horizon);
     };
     year("burn_in_end", p_.burn_in_end);
     year("output.panel_from", p_.output.panel_from);
     year("output.panel_to", p_.output.panel_to);
     if (p_.output.panel_from > p_.output.panel_to)
-      fail(where({"output.panel_from", "output.panel_to"}), "output.panel_from",
-           "'output.panel_from' = " + std::to_string(p_.output.panel_from) +
-               " is after 'output.panel_to' = " + std::to_string(p_.output.panel_to));
+      in_.fail(where({"output.panel_from", "output.panel_to"}), "output.panel_from",
+               "'output.panel_from' = " + std::to_string(p_.output.panel_from) +
+                   " is after 'output.panel_to' = " + std::to_string(p_.output.panel_to));
     for (const auto& s : shock_years_)
-      if (s.value < a || s.value > b) fail(s.mark, s.key, "'" + s.key + "' = " + s.text + horizon);
+      if (s.value < a || s.value > b)
+        in_.fail(s.mark, s.key, "'" + s.key + "' = " + s.text + horizon);
     for (const auto& r : reps_)
       if (r.value >= p_.replications)
-        fail(r.mark, r.key,
-             "'" + r.key + "' = " + r.text +
-                 " is out of range: expected a replication index in [0, replications - 1] = [0, " +
-                 std::to_string(p_.replications - 1) + "]");
+        in_.fail(
+            r.mark, r.key,
+            "'" + r.key + "' = " + r.text +
+                " is out of range: expected a replication index in [0, replications - 1] = [0, " +
+                std::to_string(p_.replications - 1) + "]");
   }
 
-  const std::string& text_;
-  const std::string& file_;
+  YamlReader in_;
   Params p_;
-  std::vector<ParamRef> refs_;
-  std::map<std::string, std::size_t> leaf_;                   // full path -> ref (or special)
+  std::map<std::string, const ParamInfo*> leaf_;              // full path -> parameter or null
   std::map<std::string, std::vector<std::string>> children_;  // map level -> its keys
   std::map<std::string, YAML::Mark> given_;                   // keys set by the file
   std::vector<Deferred> shock_years_, reps_;
@@ -506,7 +291,7 @@ class Parser {
 // A tree of the param_refs paths in schema order, for emitting nested maps.
 struct KeyTree {
   std::string name;
-  const ParamRef* ref = nullptr;
+  const ParamInfo* ref = nullptr;
   std::vector<KeyTree> kids;
   KeyTree& child(const std::string& n) {
     for (auto& k : kids)
@@ -519,12 +304,13 @@ void emit_tree(YAML::Emitter& out, const KeyTree& t, const std::string& path, co
   for (const auto& k : t.kids) {
     out << YAML::Key << k.name << YAML::Value;
     if (k.ref) {
-      if (k.ref->kind == ParamRef::Kind::real)
-        out << format_real(*static_cast<const double*>(k.ref->ptr));
-      else if (k.ref->kind == ParamRef::Kind::integer)
-        out << *static_cast<const int*>(k.ref->ptr);
+      const double x = k.ref->get(p);
+      if (k.ref->kind == ParamKind::real)
+        out << format_real(x);
+      else if (k.ref->kind == ParamKind::integer)
+        out << static_cast<int>(x);
       else
-        out << (*static_cast<const bool*>(k.ref->ptr) ? "true" : "false");
+        out << (x != 0 ? "true" : "false");
       continue;
     }
     const std::string sub = join(path, k.name);
@@ -543,34 +329,26 @@ Scenario parse_scenario(const std::string& text, const std::string& file) {
 }
 
 Scenario load_scenario(const std::string& path) {
-  auto cannot = [&](int err) {
-    const std::string msg =
-        "cannot open scenario file '" + path + "': " + std::string(std::strerror(err));
-    return ScenarioError(path, 0, 0, "", msg, path + ": error: " + msg);
-  };
-  std::error_code ec;
-  if (std::filesystem::is_directory(path, ec)) throw cannot(EISDIR);
-  std::FILE* f = std::fopen(path.c_str(), "rb");
-  if (!f) throw cannot(errno);
-  std::string text;
-  char buf[65536];
-  std::size_t n;
-  while ((n = std::fread(buf, 1, sizeof buf, f)) > 0) text.append(buf, n);
-  const int err = std::ferror(f) ? errno : 0;
-  std::fclose(f);
-  if (err) throw cannot(err);
-  return parse_scenario(text, path);
+  return parse_scenario(read_input_file(path, "scenario"), path);
 }
 
-std::string resolved_yaml(const model::Params& params) {
-  Params p = params;  // param_refs needs a mutable Params; values are only read
-  const auto refs = model::param_refs(p);
+Scenario load_base_scenario(const YamlReader& in, const YAML::Node& key, const YAML::Node& value) {
+  const auto path = std::filesystem::path(in.file()).parent_path() / in.text(key, value, "base");
+  try {
+    return load_scenario(path.string());
+  } catch (const ScenarioError& e) {
+    if (e.line() == 0) in.fail(value, "base", "cannot load base scenario '" + path.string() + "'");
+    throw;
+  }
+}
+
+std::string resolved_yaml(const model::Params& p) {
   KeyTree root;
-  for (const auto& r : refs) {
+  for (const auto& r : model::param_registry()) {
     KeyTree* t = &root;
     for (std::size_t start = 0;;) {
-      const std::size_t dot = r.path.find('.', start);
-      t = &t->child(r.path.substr(start, dot - start));
+      const std::size_t dot = r.key.find('.', start);
+      t = &t->child(r.key.substr(start, dot - start));
       if (dot == std::string::npos) break;
       start = dot + 1;
     }

@@ -29,14 +29,6 @@ namespace smesim::sim {
 
 namespace {
 
-std::string read_text(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw_at(path, "", 0, 0, "", "cannot open sweep file '" + path + "'");
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
 std::string format_double(double x) {
   char buf[40];
   std::snprintf(buf, sizeof buf, "%.17g", x);
@@ -49,199 +41,219 @@ std::uint64_t fnv1a(const std::string& s) {
   return h;
 }
 
-// Parses the sweep YAML against its schema, with locations in every error.
+// The sweep file's schema, read block by block (as OpenMC's settings reader: one function per
+// block) with the shared YAML reader's rules.
 class SweepParser {
  public:
-  SweepParser(std::string file, std::string text)
-      : file_(std::move(file)), text_(std::move(text)) {}
+  SweepParser(std::string file, std::string text) : in_(std::move(file), std::move(text)) {}
 
   SweepSpec parse() {
-    YAML::Node root;
-    try {
-      root = YAML::Load(text_);
-    } catch (const YAML::ParserException& e) {
-      throw_at(file_, text_, e.mark.line + 1, e.mark.column + 1, "", "invalid YAML: " + e.msg);
-    }
-    if (!root.IsMap()) throw_at(file_, text_, 0, 0, "", "a sweep file is a map of keys");
-    static const std::vector<std::string> keys = {
-        "name",   "description",   "base",   "overrides", "replications",          "seed", "design",
-        "levers", "uncertainties", "points", "reference", "common_random_numbers", "panel"};
-    for (const auto& kv : root) {
-      const std::string k = kv.first.Scalar();
-      if (std::find(keys.begin(), keys.end(), k) == keys.end()) {
-        const auto near = nearest_key(k, keys);
-        fail(kv.first, k,
-             "unknown key '" + k + "'" + (near.empty() ? "" : "; did you mean '" + near + "'?"));
-      }
-    }
+    root_ = in_.parse_root("sweep", "keys", "base: baseline.yaml");
+    top_ = in_.map(
+        root_, "",
+        {"name", "description", "base", "overrides", "replications", "seed", "design", "levers",
+         "uncertainties", "points", "reference", "common_random_numbers", "panel"});
     SweepSpec s;
-    s.file = file_;
-    s.yaml = text_;
-    const auto base = root["base"];
-    if (!base || !base.IsScalar()) fail(root, "base", "missing 'base': the scenario file to vary");
-    const fs::path base_path = fs::path(file_).parent_path() / base.Scalar();
-    try {
-      s.base = load_scenario(base_path.string());
-    } catch (const ScenarioError& e) {
-      if (e.line() == 0)
-        fail(base, "base", "cannot load base scenario '" + base_path.string() + "'");
-      throw;
-    }
+    s.file = in_.file();
+    s.yaml = in_.text();
+    read_base(s);
+    read_overrides(s.base.params);
+    read_run_settings(s);
+    read_design_type(s);
+    read_factors(s);
+    if (s.design_type == "list")
+      read_list_points(s);
+    else
+      build_design(s);
+    read_reference(s);
+    read_panel(s);
+    s.fingerprint = fingerprint(s);
+    return s;
+  }
+
+ private:
+  using Entry = YamlMap::Entry;
+  const Entry* top(const std::string& name) const { return top_.entry(name); }
+
+  // base: the scenario every point starts from, relative to the sweep file.
+  void read_base(SweepSpec& s) {
+    const Entry* base = top("base");
+    if (!base) in_.fail(root_, "base", "missing 'base': the scenario file to vary");
+    s.base = load_base_scenario(in_, base->first, base->second);
+  }
+
+  // overrides: parameters changed for every point, by dotted key.
+  void read_overrides(model::Params& P) {
+    if (const Entry* o = top("overrides")) in_.read_overrides(o->second, "overrides", P);
+  }
+
+  // replications, seed, common_random_numbers; then the base with them must be consistent.
+  void read_run_settings(SweepSpec& s) {
     auto& P = s.base.params;
-    if (const auto o = root["overrides"]) {
-      if (!o.IsMap())
-        fail(o, "overrides", "'overrides' is a map of dotted parameter paths to values");
-      for (const auto& kv : o) set(P, kv.first, kv.second, "overrides." + kv.first.Scalar());
-    }
-    if (const auto r = root["replications"])
-      P.replications = int(number(r, "replications", 1, 1e6, true));
+    if (const Entry* r = top("replications"))
+      P.replications = int(in_.integer(r->first, r->second, "replications", {1, 1e6}));
     s.replications = P.replications;
-    if (const auto sd = root["seed"]) P.seed = std::uint64_t(number(sd, "seed", 0, 1.8e19, true));
-    if (const auto c = root["common_random_numbers"]) {
-      if (c.Scalar() != "true" && c.Scalar() != "false")
-        fail(c, "common_random_numbers", "'common_random_numbers': expected true or false");
-      s.common_random_numbers = c.Scalar() == "true";
-    }
+    if (const Entry* sd = top("seed")) P.seed = in_.seed(sd->first, sd->second, "seed");
+    if (const Entry* c = top("common_random_numbers"))
+      s.common_random_numbers = in_.boolean(c->first, c->second, "common_random_numbers");
     // Clamp the default panel window into a horizon the overrides may have changed.
     P.output.panel_from = std::clamp(P.output.panel_from, P.start_year, P.end_year);
     P.output.panel_to = std::clamp(P.output.panel_to, P.start_year, P.end_year);
-    for (const auto& e : model::check_consistency(P)) fail(root, "overrides", e);
+    const Entry* o = top("overrides");
+    for (const auto& e : model::check_consistency(P))
+      in_.fail(o ? o->first : root_, "overrides", e);
+  }
 
-    const auto design = root["design"];
-    if (!design || !design.IsMap() || !design["type"])
-      fail(design ? design : root, "design", "missing 'design: {type: grid|list|lhs|sobol, ...}'");
-    s.design_type = design["type"].Scalar();
-    static const std::vector<std::string> types = {"grid", "list", "lhs", "sobol"};
-    if (std::find(types.begin(), types.end(), s.design_type) == types.end())
-      fail(design["type"], "design.type",
-           "unknown design type '" + s.design_type + "': expected grid, list, lhs or sobol");
-    for (const auto& kv : design) {
-      static const std::vector<std::string> dkeys = {"type", "samples", "seed", "saltelli"};
-      if (std::find(dkeys.begin(), dkeys.end(), kv.first.Scalar()) == dkeys.end())
-        fail(kv.first, "design." + kv.first.Scalar(),
-             "unknown key 'design." + kv.first.Scalar() + "'");
-    }
+  // design: {type, samples, seed, saltelli}.
+  void read_design_type(SweepSpec& s) {
+    const Entry* d = top("design");
+    if (!d) in_.fail(root_, "design", "missing 'design: {type: grid|list|lhs|sobol, ...}'");
+    design_ = in_.map(d->second, "design", {"type", "samples", "seed", "saltelli"});
+    if (!design_.has("type"))
+      in_.fail(YamlReader::mark_of(d->first, d->second), "design.type",
+               "missing 'design.type': grid, list, lhs or sobol");
+    s.design_type =
+        in_.choice(d->first, design_["type"], "design.type", {"grid", "list", "lhs", "sobol"});
+  }
+
+  // levers and uncertainties: parameter -> levels (grid) or [lo, hi] (lhs, sobol).
+  void read_factors(SweepSpec& s) {
     for (const char* role : {"levers", "uncertainties"}) {
-      const auto node = root[role];
-      if (!node) continue;
-      if (!node.IsMap())
-        fail(node, role, std::string("'") + role + "' is a map of dotted parameter paths");
-      for (const auto& kv : node) {
-        const std::string path = kv.first.Scalar();
-        const auto* ref = find(P, kv.first, path);
+      const Entry* e = top(role);
+      if (!e) continue;
+      for (const auto& [k, v] : in_.any_map(e->second, role).items) {
+        const auto& info = in_.parameter(k);
+        const std::string path = k.Scalar();
         SweepFactor f{path, role == std::string("levers") ? "lever" : "uncertainty", {}};
-        if (s.design_type != "list") {
-          if (!kv.second.IsSequence() || kv.second.size() == 0)
-            fail(kv.second, path,
-                 "'" + path + "': expected a list of values (grid) or [lo, hi] (lhs, sobol)");
-          for (const auto& v : kv.second)
-            f.values.push_back(
-                number(v, path, ref->lo, ref->hi, ref->kind != model::ParamRef::Kind::real));
-          if (s.design_type != "grid") {
-            if (f.values.size() != 2)
-              fail(kv.second, path, "'" + path + "': expected a range [lo, hi]");
-            if (!(f.values[0] < f.values[1]))
-              fail(kv.second, path,
-                   "'" + path + "': the range [" + format_double(f.values[0]) + ", " +
-                       format_double(f.values[1]) + "] is empty");
-          }
-        }
+        if (s.design_type != "list") f.values = levels(s, info, k, v);
         s.factors.push_back(std::move(f));
       }
     }
-    if (s.design_type == "list") {
-      const auto pts = root["points"];
-      if (!pts || !pts.IsSequence() || pts.size() == 0)
-        fail(pts ? pts : root, "points",
-             "a list design needs 'points': a list of maps from parameter path to value");
-      std::map<std::string, int> index;
-      for (const auto& pt : pts) {
-        if (!pt.IsMap()) fail(pt, "points", "each point is a map from parameter path to value");
-        for (const auto& kv : pt)
-          if (!index.count(kv.first.Scalar())) {
-            find(P, kv.first, kv.first.Scalar());
-            index[kv.first.Scalar()] = int(s.factors.size());
-            s.factors.push_back({kv.first.Scalar(), "lever", {}});
-          }
-      }
-      for (const auto& pt : pts) {
-        std::vector<double> row(s.factors.size());
-        for (std::size_t f = 0; f < s.factors.size(); ++f) row[f] = get(P, s.factors[f].path);
-        for (const auto& kv : pt) {
-          const auto* ref = find(P, kv.first, kv.first.Scalar());
-          row[std::size_t(index[kv.first.Scalar()])] =
-              number(kv.second, kv.first.Scalar(), ref->lo, ref->hi,
-                     ref->kind != model::ParamRef::Kind::real);
+  }
+
+  std::vector<double> levels(const SweepSpec& s, const model::ParamInfo& info, const YAML::Node& k,
+                             const YAML::Node& v) const {
+    const std::string& path = info.key;
+    if (!v.IsSequence() || v.size() == 0)
+      in_.fail(YamlReader::mark_of(k, v), path,
+               "'" + path + "': expected a list of values (grid) or [lo, hi] (lhs, sobol)");
+    std::vector<double> values;
+    for (const auto& item : v) values.push_back(in_.parameter_value(info, item, item, path));
+    if (s.design_type == "grid") return values;
+    if (values.size() != 2) in_.fail(v, path, "'" + path + "': expected a range [lo, hi]");
+    if (!(values[0] < values[1]))
+      in_.fail(v, path,
+               "'" + path + "': the range [" + format_double(values[0]) + ", " +
+                   format_double(values[1]) + "] is empty");
+    return values;
+  }
+
+  // points (list design): each a map from parameter to value; the others keep the base's.
+  void read_list_points(SweepSpec& s) {
+    const Entry* e = top("points");
+    if (!e || !e->second.IsSequence() || e->second.size() == 0)
+      in_.fail(e ? YamlReader::mark_of(e->first, e->second) : root_.Mark(), "points",
+               "a list design needs 'points': a list of maps from parameter path to value");
+    std::vector<YamlMap> points;
+    for (std::size_t i = 0; i < e->second.size(); ++i) {
+      const YAML::Node pt = e->second[i];
+      if (!pt.IsMap()) in_.fail(pt, "points", "each point is a map from parameter path to value");
+      points.push_back(in_.any_map(pt, "points[" + std::to_string(i) + "]"));
+      for (const auto& [k, v] : points.back().items)
+        if (factor_index(s, k.Scalar()) < 0) {
+          in_.parameter(k);
+          s.factors.push_back({k.Scalar(), "lever", {}});
         }
-        s.design.points.push_back(std::move(row));
-      }
+    }
+    for (const auto& pt : points) s.design.points.push_back(row_of(s, pt));
+  }
+
+  // A design row: the base's values, with those given in `m` (parameter -> value).
+  std::vector<double> row_of(const SweepSpec& s, const YamlMap& m) const {
+    std::vector<double> row(s.factors.size());
+    for (std::size_t f = 0; f < s.factors.size(); ++f)
+      row[f] = model::find_param(s.factors[f].path)->get(s.base.params);
+    for (const auto& [k, v] : m.items) {
+      const int f = factor_index(s, k.Scalar());
+      if (f < 0)
+        in_.fail(k, m.path + "." + k.Scalar(),
+                 "'" + k.Scalar() + "' is not a varied parameter of this sweep");
+      row[std::size_t(f)] = in_.parameter_value(in_.parameter(k), k, v, k.Scalar());
+    }
+    return row;
+  }
+
+  static int factor_index(const SweepSpec& s, const std::string& path) {
+    for (std::size_t f = 0; f < s.factors.size(); ++f)
+      if (s.factors[f].path == path) return int(f);
+    return -1;
+  }
+
+  // grid, lhs or sobol over the factors' levels or ranges.
+  void build_design(SweepSpec& s) {
+    if (s.factors.empty())
+      in_.fail(root_, "levers", "nothing to vary: give 'levers' or 'uncertainties'");
+    const YAML::Node samples_node = design_["samples"];
+    const int samples =
+        samples_node ? int(in_.integer(samples_node, samples_node, "design.samples", {1, 1e7})) : 0;
+    if (s.design_type != "grid" && samples == 0)
+      in_.fail(design_.node, "design.samples",
+               "'design.samples' is required for lhs and sobol designs");
+    std::vector<std::pair<double, double>> ranges;
+    for (const auto& f : s.factors)
+      if (s.design_type != "grid") ranges.emplace_back(f.values[0], f.values[1]);
+    if (s.design_type == "grid") {
+      std::vector<std::vector<double>> levels;
+      for (const auto& f : s.factors) levels.push_back(f.values);
+      s.design = grid_design(levels);
+    } else if (s.design_type == "lhs") {
+      const YAML::Node seed = design_["seed"];
+      s.design = lhs_design(ranges, samples, seed ? in_.seed(seed, seed, "design.seed") : 1);
     } else {
-      if (s.factors.empty())
-        fail(root, "levers", "nothing to vary: give 'levers' or 'uncertainties'");
-      const int samples =
-          design["samples"] ? int(number(design["samples"], "design.samples", 1, 1e7, true)) : 0;
-      if (s.design_type != "grid" && samples == 0)
-        fail(design, "design.samples", "'design.samples' is required for lhs and sobol designs");
-      std::vector<std::pair<double, double>> ranges;
-      for (const auto& f : s.factors)
-        if (s.design_type != "grid") ranges.emplace_back(f.values[0], f.values[1]);
-      if (s.design_type == "grid") {
-        std::vector<std::vector<double>> levels;
-        for (const auto& f : s.factors) levels.push_back(f.values);
-        s.design = grid_design(levels);
-      } else if (s.design_type == "lhs") {
-        const auto seed =
-            design["seed"] ? std::uint64_t(number(design["seed"], "design.seed", 0, 1.8e19, true))
-                           : 1;
-        s.design = lhs_design(ranges, samples, seed);
-      } else {
-        const bool saltelli = !design["saltelli"] || design["saltelli"].Scalar() == "true";
-        s.design = sobol_design(ranges, samples, saltelli);
-      }
-      // Integer parameters take whole values.
-      for (std::size_t f = 0; f < s.factors.size(); ++f)
-        if (find(P, YAML::Node(), s.factors[f].path)->kind != model::ParamRef::Kind::real)
-          for (auto& row : s.design.points) row[f] = std::round(row[f]);
+      const YAML::Node saltelli = design_["saltelli"];
+      s.design = sobol_design(ranges, samples,
+                              !saltelli || in_.boolean(saltelli, saltelli, "design.saltelli"));
     }
-    if (const auto ref = root["reference"]) {
-      if (!ref.IsMap()) fail(ref, "reference", "'reference' is a map from parameter path to value");
-      std::vector<double> row(s.factors.size());
-      for (std::size_t f = 0; f < s.factors.size(); ++f) row[f] = get(P, s.factors[f].path);
-      for (const auto& kv : ref) {
-        auto it = std::find_if(s.factors.begin(), s.factors.end(),
-                               [&](const auto& f) { return f.path == kv.first.Scalar(); });
-        if (it == s.factors.end())
-          fail(kv.first, "reference." + kv.first.Scalar(),
-               "'" + kv.first.Scalar() + "' is not a varied parameter of this sweep");
-        const auto* r = find(P, kv.first, kv.first.Scalar());
-        row[std::size_t(it - s.factors.begin())] = number(
-            kv.second, kv.first.Scalar(), r->lo, r->hi, r->kind != model::ParamRef::Kind::real);
-      }
-      // The reference is a design point if one matches, else an extra point run beside the design.
-      auto it = std::find(s.design.points.begin(), s.design.points.end(), row);
-      if (it == s.design.points.end()) {
-        s.design.points.push_back(row);
-        it = std::prev(s.design.points.end());
-      }
-      s.reference = int(it - s.design.points.begin());
+    // Integer parameters take whole values.
+    for (std::size_t f = 0; f < s.factors.size(); ++f)
+      if (model::find_param(s.factors[f].path)->integral())
+        for (auto& row : s.design.points) row[f] = std::round(row[f]);
+  }
+
+  // reference: the point of the paired effects; a design point if one matches, else an extra
+  // point run beside the design.
+  void read_reference(SweepSpec& s) {
+    const Entry* e = top("reference");
+    if (!e) return;
+    const auto row = row_of(s, in_.any_map(e->second, "reference"));
+    auto it = std::find(s.design.points.begin(), s.design.points.end(), row);
+    if (it == s.design.points.end()) {
+      s.design.points.push_back(row);
+      it = std::prev(s.design.points.end());
     }
-    if (const auto panel = root["panel"]) {
-      for (const char* k : {"points", "reps"}) {
-        auto& list = k == std::string("points") ? s.panel_points : s.panel_reps;
-        if (const auto l = panel[k]) {
-          if (!l.IsSequence())
-            fail(l, std::string("panel.") + k,
-                 std::string("'panel.") + k + "' is a list of indices");
-          list.clear();
-          const double hi = (k == std::string("points") ? s.points() : s.replications) - 1;
-          for (const auto& v : l)
-            list.push_back(int(number(v, std::string("panel.") + k, 0, hi, true)));
-        }
-      }
+    s.reference = int(it - s.design.points.begin());
+  }
+
+  // panel: {points, reps}, the indices whose firm panel is kept.
+  void read_panel(SweepSpec& s) {
+    const Entry* e = top("panel");
+    if (!e) return;
+    const YamlMap panel = in_.map(e->second, "panel", {"points", "reps"});
+    for (const auto& [k, v] : panel.items) {
+      const bool points = k.Scalar() == "points";
+      const std::string path = "panel." + k.Scalar();
+      if (!v.IsSequence())
+        in_.fail(YamlReader::mark_of(k, v), path, "'" + path + "' is a list of indices");
+      auto& list = points ? s.panel_points : s.panel_reps;
+      list.clear();
+      const double hi = (points ? s.points() : s.replications) - 1;
+      for (const auto& item : v) list.push_back(int(in_.integer(item, item, path, {0, hi})));
     }
-    if (s.replications < 1)
-      fail(root["replications"], "replications", "'replications' must be at least 1");
-    std::string fp = resolved_yaml(P) + "\n" + s.design_type +
+  }
+
+  // Identifies the sweep: the same parameters, design and panel give the same units.
+  static std::string fingerprint(const SweepSpec& s) {
+    std::string fp = resolved_yaml(s.base.params) + "\n" + s.design_type +
                      (s.common_random_numbers ? " crn" : " independent") + "\n";
     for (const auto& f : s.factors) fp += f.path + ",";
     for (const auto& row : s.design.points) {
@@ -252,64 +264,18 @@ class SweepParser {
     for (int v : s.panel_reps) fp += " r" + std::to_string(v);
     char hex[17];
     std::snprintf(hex, sizeof hex, "%016llx", static_cast<unsigned long long>(fnv1a(fp)));
-    s.fingerprint = hex;
-    return s;
+    return hex;
   }
 
- private:
-  [[noreturn]] void fail(const YAML::Node& n, const std::string& key, const std::string& msg) {
-    const auto m = n.IsDefined() ? n.Mark() : YAML::Mark::null_mark();
-    throw_at(file_, text_, m.is_null() ? 0 : m.line + 1, m.is_null() ? 0 : m.column + 1, key, msg);
-  }
-  double number(const YAML::Node& n, const std::string& key, double lo, double hi, bool integral) {
-    if (!n.IsScalar()) fail(n, key, "'" + key + "': expected a number");
-    double x;
-    try {
-      x = n.as<double>();
-    } catch (const YAML::Exception&) {
-      fail(n, key, "'" + key + "': expected a number, got '" + n.Scalar() + "'");
-    }
-    if (std::isnan(x)) fail(n, key, "'" + key + "': NaN is not allowed");
-    if (integral && x != std::floor(x))
-      fail(n, key, "'" + key + "': expected an integer, got '" + n.Scalar() + "'");
-    if (x < lo || x > hi) {
-      std::string range = std::isinf(hi) ? ">= " + format_double(lo)
-                          : std::isinf(lo)
-                              ? "<= " + format_double(hi)
-                              : "in [" + format_double(lo) + ", " + format_double(hi) + "]";
-      fail(n, key, "'" + key + "' = " + n.Scalar() + " is out of range: expected a value " + range);
-    }
-    return x;
-  }
-  const model::ParamRef* find(model::Params& P, const YAML::Node& at, const std::string& path) {
-    refs_ = model::param_refs(P);
-    if (const auto* r = model::find_param(refs_, path)) return r;
-    std::vector<std::string> all;
-    for (const auto& r : refs_) all.push_back(r.path);
-    const auto near = nearest_key(path, all);
-    fail(at, path,
-         "unknown parameter path '" + path + "'" +
-             (near.empty() ? "" : "; did you mean '" + near + "'?"));
-  }
-  void set(model::Params& P, const YAML::Node& key, const YAML::Node& value,
-           const std::string& where) {
-    const auto* r = find(P, key, key.Scalar());
-    const double x = number(value, where, r->lo, r->hi, r->kind != model::ParamRef::Kind::real);
-    r->set(x);
-  }
-  double get(model::Params& P, const std::string& path) {
-    return find(P, YAML::Node(), path)->get();
-  }
-
- private:
-  std::string file_, text_;
-  std::vector<model::ParamRef> refs_;
+  YamlReader in_;
+  YAML::Node root_;
+  YamlMap top_, design_;
 };
 
 }  // namespace
 
 SweepSpec load_sweep(const std::string& path) {
-  auto spec = SweepParser(path, read_text(path)).parse();
+  auto spec = SweepParser(path, read_input_file(path, "sweep")).parse();
   for (int p = 0; p < spec.points(); ++p) {
     const auto params = point_params(spec, p);
     if (const auto errs = model::check_consistency(params); !errs.empty())
@@ -320,9 +286,8 @@ SweepSpec load_sweep(const std::string& path) {
 
 model::Params point_params(const SweepSpec& spec, int point) {
   model::Params p = spec.base.params;
-  const auto refs = model::param_refs(p);
   for (std::size_t f = 0; f < spec.factors.size(); ++f)
-    model::find_param(refs, spec.factors[f].path)->set(spec.design.points[std::size_t(point)][f]);
+    model::find_param(spec.factors[f].path)->set(p, spec.design.points[std::size_t(point)][f]);
   return p;
 }
 

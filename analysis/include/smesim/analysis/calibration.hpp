@@ -32,11 +32,13 @@ struct Evaluation {
   double J = 0;
 };
 
+// The defaults are those of a calibration file that omits the key (calibration_file.hpp reads
+// them from here).
 struct CalibrationOptions {
   std::string optimizer = "bobyqa";  // bobyqa, sbplx, crs2, multistart
   int max_evaluations = 200;
-  int replications = 1;         // S in the (1 + 1/S) correction
-  int multistart_points = 4;    // multistart: Sobol starting points, each followed by BOBYQA
+  int replications = 4;         // S in the (1 + 1/S) correction
+  int multistart_points = 8;    // multistart: Sobol starting points, each followed by BOBYQA
   double rel_tolerance = 1e-4;  // on theta
   std::uint64_t seed = 1;       // for the global optimizer
   // Evaluations already made (e.g. read from a trace): returned without simulating again, so an

@@ -19,8 +19,8 @@ struct CalibrationFile {
   analysis::CalibrationOptions options;
 };
 
-// Loads and validates a calibration file; errors name file, line, column and key
-// (ScenarioError).
+// Loads and validates a calibration file with the shared input rules (yaml_reader.hpp); errors
+// are InputFileErrors naming file, line, column and key.
 CalibrationFile load_calibration(const std::string& path);
 
 // The Table 3 slope coefficients (mean over c.options.replications replications, 1985-2002, the

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "smesim/analysis/panel.hpp"
+#include "smesim/model/params.hpp"
 #include "smesim/model/table.hpp"
 
 namespace smesim::analysis {
@@ -37,8 +38,8 @@ std::span<const PaperSample> table3_samples();
 // The simulated survey: firm-years alive at the end of the year with L >= min_employment and
 // Y > 0, in first_year..last_year, of one design point.
 struct SurveyOptions {
-  int first_year = 1994, last_year = 2002;
-  double min_employment = 50;
+  int first_year = model::kSurvey.first_year, last_year = model::kSurvey.last_year;
+  double min_employment = model::kSurvey.min_employees;
   int point = -1;  // -1: the panel must hold a single point
   VarianceComponents components = VarianceComponents::stata;  // Table 5 (random effects)
 };

@@ -1,10 +1,11 @@
 // The model's parameter set (docs/model.md; spec sections 2-5). Every number the model uses is a
 // named field here with the spec's default; names match the scenario YAML keys (dotted paths are
-// listed by param_refs()). A run receives a validated Params and never mutates it.
+// listed by param_registry()). A run receives a validated Params and never mutates it.
 #pragma once
 
 #include <array>
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -28,6 +29,20 @@ inline constexpr std::array<std::string_view, kIndustries> kIndustryNames = {"fo
                                                                              "electrical_machinery",
                                                                              "transport_machinery",
                                                                              "precision"};
+
+// How the report and the docs print the regions, in the order of kRegionNames.
+inline constexpr std::array<std::string_view, kRegions> kRegionLabels = {
+    "North America", "Europe", "NIEs", "ASEAN", "China", "others"};
+
+// The survey that Motohashi (2005) estimates on (BSBSA, spec sections 8-9): firm-years of
+// firms with at least `min_employees` employees in first_year..last_year. Declared once: the
+// panel's default window, the paper regressions, the calibration and (through the results
+// file's /meta attributes) the Python report use it.
+struct SurveyWindow {
+  int first_year, last_year;
+  double min_employees;
+};
+inline constexpr SurveyWindow kSurvey{1994, 2002, 50.0};
 
 // Per-region scenario data (spec 2.1).
 struct RegionParams {
@@ -224,10 +239,11 @@ struct Paths {
 };
 
 struct OutputParams {
-  std::vector<int> panel_reps = {0};       // replications whose firm panel is kept
-  int panel_from = 1994, panel_to = 2002;  // panel years kept (default: calibration window)
-  bool decisions = true;                   // keep the decision log (same reps as the panel)
-  double panel_min_employees = 0;          // panel rows only for firms with L >= this (survey: 50)
+  std::vector<int> panel_reps = {0};    // replications whose firm panel is kept
+  int panel_from = kSurvey.first_year;  // panel years kept (default: the survey window)
+  int panel_to = kSurvey.last_year;
+  bool decisions = true;           // keep the decision log (same reps as the panel)
+  double panel_min_employees = 0;  // panel rows only for firms with L >= this (survey: 50)
 };
 
 struct Params {
@@ -261,23 +277,60 @@ struct Params {
   static std::array<IndustryParams, kIndustries> default_industries();
 };
 
-// A reference to one scalar parameter by its dotted scenario path, with its admissible range.
-// This table is the schema the scenario loader validates against and the sweep engine varies.
-struct ParamRef {
-  enum class Kind : std::uint8_t { real, integer, boolean };
-  std::string path;
-  Kind kind;
-  void* ptr;      // double*, int* or bool*
-  double lo, hi;  // closed admissible range (ignored for booleans)
-  std::string_view meaning;
+// ---- The parameter registry ----------------------------------------------------------------
+// Every scalar parameter of Params, declared once (params.cpp, param_registry()): its dotted key
+// (the scenario YAML path, the sweep and calibration files' parameter path, the docs' key), where
+// it lives in Params (member pointers, not bound to any instance), its admissible range, unit and
+// meaning. The default is read from Params{} (the member initialisers above), never written
+// again. The scenario, sweep and calibration readers, the resolved YAML and docs/model.md's
+// parameter tables (param_table_markdown) all walk this one table.
 
-  double get() const;        // the value as a double (booleans 0 or 1)
-  void set(double x) const;  // integers rounded to the nearest, booleans x != 0
+enum class ParamKind : std::uint8_t { real, integer, boolean };
+
+// An admissible range; each end inclusive unless marked open. An infinite end is open (an
+// infinite value is rejected) unless the parameter means something by it (a budget of .inf).
+struct Bounds {
+  double lo, hi;
+  bool lo_open = false, hi_open = false;
+  bool contains(double x) const;
+  // "in [0, 1]", ">= 0", "> 0", "in (0, 1)", "finite" (integral: ends printed as integers).
+  std::string describe(bool integral = false) const;
+  // For messages: "a value in [0, 1]", "a finite value".
+  std::string expected(bool integral = false) const;
 };
 
-std::vector<ParamRef> param_refs(Params& p);
-// The reference with the dotted `path`, or nullptr.
-const ParamRef* find_param(const std::vector<ParamRef>& refs, std::string_view path);
+struct ParamInfo {
+  std::string key;  // dotted, e.g. relocation.phi, regions.china.c, levers.loans.rate_subsidy
+  ParamKind kind = ParamKind::real;
+  Bounds bounds{0, 0};
+  std::string_view unit;     // "" for a pure number
+  std::string_view meaning;  // one line
+  std::string_view source;   // spec, choice, spec/CE16 4.1.1, ...
+  bool calibrated = false;   // (cal): estimated by `smesim calibrate`
+  std::string_view table;    // the docs/model.md table that lists it
+  double default_value = 0;  // Params{}'s value, as a double (booleans 0 or 1)
+  // Reads and writes the value in any Params: lambdas over member pointers, bound to no
+  // instance. set() rounds integers to the nearest and takes x != 0 for booleans.
+  std::function<double(const Params&)> get;
+  std::function<void(Params&, double)> set;
+
+  bool integral() const { return kind != ParamKind::real; }
+};
+
+// The registry in schema order (the order of the resolved YAML), built once.
+const std::vector<ParamInfo>& param_registry();
+// The parameter with the dotted `key`, or nullptr; `did_you_mean` (optional) receives the
+// closest key when there is no exact match ("" when none is close).
+const ParamInfo* find_param(std::string_view key, std::string* did_you_mean = nullptr);
+// The closest of `candidates` within max(2, len/3) edits of `word`, or "" (for "did you mean").
+std::string nearest_name(std::string_view word, const std::vector<std::string>& candidates);
+// Shortest decimal text that reads back to exactly `x`; YAML spellings for infinities and NaN.
+std::string format_real(double x);
+// A docs/model.md parameter table (the markdown between its generated markers) for `table`:
+// one of param_tables().
+std::string param_table_markdown(std::string_view table);
+std::vector<std::string_view> param_tables();
+
 // Checks cross-parameter constraints (years, paths, shocks); returns messages, empty when valid.
 std::vector<std::string> check_consistency(const Params& p);
 int region_index(std::string_view name);    // -1 if unknown

@@ -38,7 +38,8 @@ struct SweepSpec {
   int units() const { return points() * replications; }
 };
 
-// Loads and validates a sweep file; errors name file, line, column and key (ScenarioError).
+// Loads and validates a sweep file with the shared input rules (yaml_reader.hpp); errors are
+// InputFileErrors naming file, line, column and key.
 SweepSpec load_sweep(const std::string& path);
 // The parameters of point p: the base with the point's factor values.
 model::Params point_params(const SweepSpec& spec, int point);
