@@ -84,8 +84,15 @@ const Aggregate kAggregates[] = {
      [](O o, int) { return o.counters.trained; }},
     {"policy_spend", "million yen", "spending of all levers",
      [](O o, int) {
-       const auto& c = o.counters;
-       return c.spend_loans + c.spend_jetro + c.spend_training + c.spend_succession;
+       // Every counter declared in million yen is a lever's spending: a new lever's spend
+       // counter enters the total without a change here (in declaration order).
+       double total = 0.0;
+       YearCounters::fields(o.counters, [&](const char*, const char* unit, const char*,
+                                            const double* v, std::size_t k) {
+         if (std::string_view(unit) == "million yen")
+           for (std::size_t j = 0; j < k; ++j) total += v[j];
+       });
+       return total;
      }},
     {"policy_spend_loans", "million yen", "interest subsidies of the policy loans",
      [](O o, int) { return o.counters.spend_loans; }},
