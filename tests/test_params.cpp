@@ -15,6 +15,7 @@
 
 #include "smesim/model/params.hpp"
 #include "smesim/sim/output.hpp"
+#include "test_util.hpp"
 
 namespace {
 
@@ -114,34 +115,10 @@ TEST(DeclaredNames, ResultsFilesCarryRegionsIndustriesAndTheSurveyWindowInMeta) 
   fs::remove(path);
 }
 
-// The text between `<!-- BEGIN generated: NAME -->` and `<!-- END generated: NAME -->` in
-// `file` compared with `expected`; rewritten instead when SMESIM_UPDATE_GENERATED=1.
-void check_generated(const std::string& file, const std::string& name,
-                     const std::string& expected) {
-  std::ifstream in(file);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  std::string text = ss.str();
-  const std::string begin = "<!-- BEGIN generated: " + name + " -->\n",
-                    end = "<!-- END generated: " + name + " -->";
-  const auto a = text.find(begin), b = text.find(end);
-  ASSERT_NE(a, std::string::npos) << file << " has no marker " << begin;
-  ASSERT_NE(b, std::string::npos) << file << " has no marker " << end;
-  const auto from = a + begin.size();
-  if (const char* u = std::getenv("SMESIM_UPDATE_GENERATED"); u && std::string(u) == "1") {
-    text.replace(from, b - from, expected);
-    std::ofstream(file) << text;
-    return;
-  }
-  EXPECT_EQ(text.substr(from, b - from), expected)
-      << file << ": '" << name << "' differs from the registry; run scripts/update-generated.sh";
-}
-
 TEST(GeneratedDocs, ModelParameterTablesMatchTheRegistry) {
-  const std::string doc = std::string(SMESIM_SOURCE_DIR) + "/docs/model.md";
   for (const auto table : smesim::model::param_tables())
-    check_generated(doc, "parameters-" + std::string(table),
-                    smesim::model::param_table_markdown(table));
+    smesim::test::check_generated("model.md", "parameters-" + std::string(table),
+                                  smesim::model::param_table_markdown(table));
 }
 
 }  // namespace

@@ -37,6 +37,7 @@
 #include "smesim/model/relocation.hpp"
 #include "smesim/model/schedule.hpp"
 #include "smesim/model/world.hpp"
+#include "test_util.hpp"
 
 namespace {
 
@@ -1415,36 +1416,7 @@ TEST(Checked, CheckedBuildChecksEveryStepOfARun) {
 // ---------------------------------------------------------------------------------------------
 // Generated docs: the schedule and the output tables
 
-// Compares the text between docs/<file>'s markers of `name` with `text`; rewrites it instead when
-// SMESIM_UPDATE_GENERATED=1 (scripts/update-generated.sh).
-void check_generated(const std::string& file, const std::string& name, const std::string& text) {
-  const std::string path = std::string(SMESIM_SOURCE_DIR) + "/docs/" + file;
-  std::string doc;
-  {
-    std::ifstream in(path);
-    ASSERT_TRUE(in) << path;
-    std::stringstream ss;
-    ss << in.rdbuf();
-    doc = ss.str();
-  }
-  const std::string begin = "<!-- BEGIN generated: " + name + " -->\n";
-  const std::string end = "<!-- END generated: " + name + " -->";
-  const auto b = doc.find(begin);
-  ASSERT_NE(b, std::string::npos) << path << " has no marker " << begin;
-  const auto from = b + begin.size();
-  const auto e = doc.find(end, from);
-  ASSERT_NE(e, std::string::npos) << path << " has no marker " << end;
-  const char* update = std::getenv("SMESIM_UPDATE_GENERATED");
-  if (update && std::string(update) == "1") {
-    if (doc.compare(from, e - from, text) != 0) {
-      doc.replace(from, e - from, text);
-      std::ofstream(path) << doc;
-    }
-    return;
-  }
-  EXPECT_EQ(doc.substr(from, e - from), text)
-      << path << " differs from the declarations: run scripts/update-generated.sh";
-}
+using smesim::test::check_generated;
 
 TEST(GeneratedDocs, Schedule) { check_generated("model.md", "schedule", schedule_table()); }
 TEST(GeneratedDocs, Aggregates) {
