@@ -93,7 +93,7 @@ void check_invariants(const Params& p, const State& s, std::string_view step) {
       c.in_range(std::size_t(k.firm), "candidate region", k.region, 0, kRegions - 1);
     }
   for (double v : s.env.D) c.finite(kNoSlot, "environment D", v);
-  for (double v : s.env.D_eff) c.finite(kNoSlot, "environment D_eff", v);
+  for (double v : s.env.D1) c.finite(kNoSlot, "environment D1", v);
   for (double v : s.env.M) c.finite(kNoSlot, "environment M", v);
   for (double v : s.env.import_share) c.in_range(kNoSlot, "environment import_share", v, 0, 1);
   c.finite(kNoSlot, "mean_log_rd", s.mean_log_rd);

@@ -16,7 +16,7 @@ double fixed_cost(const Params& p, const Firms& f, std::size_t i, Mode m, int r)
 }
 
 double decision_value(const Params& p, const Environment& env, const Firms& f, std::size_t i,
-                      Mode m, int r, double pull_orders, double cost_factor) {
+                      Mode m, int r, double pull_orders, double cost_factor, double* push_out) {
   const auto& D = p.decisions;
   const double Y = f.Y[i];
   const double profit = D.margin * Y;
@@ -24,13 +24,20 @@ double decision_value(const Params& p, const Environment& env, const Firms& f, s
   const bool fdi = m == Mode::fdi;
   const double S_hat = (fdi ? D.share_fdi : D.share_export) * Y * (1.0 - env.tau[r]);
   const double F = cost_factor * fixed_cost(p, f, i, m, r);
-  const double npv = D.H * (fdi ? D.margin_fdi : D.margin_export) * S_hat - F;
+  // SMEs' affiliates see the cost advantage of the region (v2 5.6).
+  const double margin_fdi = D.margin_fdi + (f.is_le(i, p) ? 0.0 : D.theta_c_sme * env.adv[r]);
+  const double npv = D.H * (fdi ? margin_fdi : D.margin_export) * S_hat - F;
   const std::size_t ir = i * kRegions + r;
   const double U = p.regions[r].sigma * (1.0 - f.info[ir]) * std::exp(-0.3 * f.experience[i]) *
                    (1.0 + D.kappa_ell * (1.0 - f.ell[i]));
   const double risk = D.kappa_r * f.rho[i] * U * F;
-  const double decline = f.Y3[i] > 0.0 ? std::max(0.0, -(Y - f.Y3[i]) / f.Y3[i]) : 0.0;
-  const double push = D.kappa_p * decline * D.H * profit;
+  // Push from the market and from the firm's own sales: three-year log changes (v2 5.6).
+  const int k = f.industry[i];
+  const double market = env.D3[k] > 0.0 && env.D[k] > 0.0 ? std::log(env.D[k] / env.D3[k]) : 0.0;
+  const double own = f.Y3[i] > 0.0 && Y > 0.0 ? std::log(Y / f.Y3[i]) : 0.0;
+  const double push =
+      (D.kappa_p * std::max(0.0, -market) + D.kappa_p2 * std::max(0.0, -own)) * D.H * profit;
+  if (push_out) *push_out = push / profit;
   const double pull = D.kappa_pull * D.H * D.margin * pull_orders;
   return (npv - risk + push + pull) / profit;
 }
@@ -74,8 +81,13 @@ void start_move(const Params& P, const YearContext& y, const Environment& env, F
     Stream s = y.stream(f, i, Purpose::affiliate);
     f.mode[ir] = std::uint8_t(Mode::fdi);
     f.X[ir] = 0.0;  // the affiliate replaces exports to r
-    f.So[ir] = P.decisions.share_fdi * f.Y[i];
-    f.saj[ir] = beta_mean(s, P.regions[r].s_aj, P.firms.share_concentration);
+    // A supplier that follows its customer takes the moved orders abroad (v2 5.3, 5.7).
+    const double follow = c.source == Source::invitation ? f.follow[ir] : 0.0;
+    f.SoH[ir] = follow > 0.0 ? follow : P.decisions.share_fdi * f.Y[i];
+    f.follow[ir] = 0.0;  // taken abroad here (not added again in 5.7)
+    f.So[ir] = f.SoH[ir];
+    f.o[ir] = 0.0;
+    f.saj[ir] = 0.0f;
     f.suj[ir] = beta_mean(s, P.regions[r].s_uj, P.firms.share_concentration);
     f.K_abroad[ir] += F_effective;  // the affiliate's capital is an asset (and collateral)
   }
@@ -84,6 +96,8 @@ void start_move(const Params& P, const YearContext& y, const Environment& env, F
     f.first_active[i] = 1;
     counters.first_moves += 1;
     if (c.source == Source::invitation) counters.first_moves_pulled += 1;
+    counters.first_moves_by_source[std::size_t(c.source)] += 1;
+    if (c.pushed) counters.first_moves_pushed += 1;
   }
 }
 
@@ -100,13 +114,16 @@ std::size_t value_candidates(const Params& P, const YearContext& y, const Enviro
   std::size_t best = hi;
   for (std::size_t k = lo; k < hi; ++k) {
     auto& c = cands[k];
-    const double pull =
-        c.source == Source::invitation ? (c.customer == f.customer0[i] ? f.B0[i] : f.B1[i]) : 0.0;
+    // What is at stake for an invited supplier: the orders its customer moved (v2 5.3).
+    const double pull = c.source == Source::invitation ? f.follow[i * kRegions + c.region] : 0.0;
     // The manager knows the subsidy programme: it lowers the cost weighed in V.
     const double cost_factor = eligible_for_loan(P, f, i) ? 1.0 - P.levers.loans.rate_subsidy : 1.0;
-    c.V = decision_value(P, env, f, i, c.mode, c.region, pull, cost_factor);
+    double push = 0.0;
+    c.V = decision_value(P, env, f, i, c.mode, c.region, pull, cost_factor, &push);
     c.F = fixed_cost(P, f, i, c.mode, c.region);
-    c.would_take = s.uniform() < sigmoid(D.beta_v * c.V + D.beta_0);
+    const double u = s.uniform();
+    c.would_take = u < sigmoid(D.beta_v * c.V + D.beta_0);
+    c.pushed = c.would_take && u >= sigmoid(D.beta_v * (c.V - push) + D.beta_0);
     c.outcome = Outcome::declined;
     if (c.would_take && (best == hi || c.V > cands[best].V)) best = k;
   }

@@ -4,6 +4,8 @@
 #include <algorithm>
 #include <cmath>
 
+#include "smesim/model/data.hpp"
+
 namespace smesim::model {
 
 void begin_year(const YearContext& y, Firms& f, Networks& net, YearCounters& counters,
@@ -27,6 +29,7 @@ void begin_year(const YearContext& y, Firms& f, Networks& net, YearCounters& cou
       f.a_start[i] = f.a[i];
       f.relocated_mask[i] = 0;
       f.relocation_cut[i] = 1.0;
+      for (int r = 0; r < kRegions; ++r) f.moved[i * kRegions + r] = f.follow[i * kRegions + r] = 0.0;
     }
   });
   tiers = detail::alive_by(y.exec, f.alive, 4, [&](std::size_t i) { return f.tier[i]; });
@@ -79,25 +82,63 @@ void compact(const Executor& exec, Firms& f, Networks& net) {
   net.rebuild_peers(f.size());
 }
 
+double demand_level(const Params& P, int year) {
+  // S(t) / S(start) from the Census while there are data (up to data_until); then the mean log
+  // growth of the five years to the last data year.
+  const int T = std::min(P.environment.data_until, data::last_census_year());
+  const double S0 = data::census_shipments_ge4(P.start_year);
+  if (year <= T) return data::census_shipments_ge4(year) / S0;
+  const int T5 = std::max(data::first_census_year(), T - 5);
+  const double trend =
+      T > T5 ? std::log(data::census_shipments_ge4(T) / data::census_shipments_ge4(T5)) / (T - T5)
+             : 0.0;
+  return data::census_shipments_ge4(T) / S0 * std::exp(trend * double(year - T));
+}
+
+std::array<double, kIndustries> industry_weights(const Params& P, const Environment& env,
+                                                 int year) {
+  std::array<double, kIndustries> w{};
+  double total = 0.0;
+  for (int k = 0; k < kIndustries; ++k)
+    total += w[k] = env.w0[k] * std::exp(P.industries[k].g_k * double(year - P.start_year));
+  for (double& x : w) x = total > 0 ? x / total : 0.0;
+  return w;
+}
+
+void set_costs(const Params& P, int year, Environment& env) {
+  const int T = P.environment.data_until;
+  env.export_share = data::export_shares(std::min(year, T));
+  for (int r = 0; r < kRegions; ++r) {
+    const auto& R = P.regions[r];
+    env.c[r] = R.c * std::exp(R.c_growth * double(std::max(0, year - 2005)));
+    // A strong yen (small fx) makes production abroad relatively cheaper (M05 2, Plaza Accord).
+    env.adv[r] =
+        1.0 - env.c[r] * (P.environment.strong_yen_favours_abroad ? env.fx / P.environment.fx_ref
+                                                                  : P.environment.fx_ref / env.fx);
+    env.tau[r] = R.tau * (1.0 - P.environment.fta_tau_cut * env.fta);
+  }
+}
+
 void update_environment(const Params& P, const YearContext& y, Environment& env) {
   const int t = y.year;
   Stream s(y.key, 0xFFFFFFFFu, std::uint32_t(t - P.start_year), Purpose::environment);
   env.g_dom = P.paths.g_dom.at(t);
+  env.fx_prev = env.fx;
   env.fx = P.paths.fx.at(t);
   env.fta = P.paths.fta_coverage.at(t);
+  env.D3 = env.D2;
+  env.D2 = env.D1;
+  env.D1 = env.D;
+  // The scenario's shift of demand growth, and noise once the data end (v2 5.1).
+  const double noise = t > P.environment.data_until ? P.environment.domestic_noise : 0.0;
+  env.demand_shift += env.g_dom + noise * s.normal();
+  const double level = demand_level(P, t) * std::exp(env.demand_shift);
+  const auto w = industry_weights(P, env, t);
   for (int k = 0; k < kIndustries; ++k)
-    env.D[k] *=
-        std::exp(env.g_dom + P.industries[k].g_k + P.environment.domestic_noise * s.normal());
-  for (int r = 0; r < kRegions; ++r) {
-    const auto& R = P.regions[r];
-    env.M[r] *= std::exp(R.g + P.environment.foreign_noise * s.normal());
-    // A strong yen (small fx) makes production abroad relatively cheaper (M05 2, Plaza Accord).
-    env.adv[r] =
-        1.0 - R.c * (P.environment.strong_yen_favours_abroad ? env.fx / P.environment.fx_ref
-                                                             : P.environment.fx_ref / env.fx);
-    env.tau[r] = R.tau * (1.0 - P.environment.fta_tau_cut * env.fta);
-  }
-  env.D_eff_prev = env.D_eff;
+    env.D[k] = env.w0[k] > 0 ? env.D0[k] * level * w[k] / env.w0[k] : 0.0;
+  for (int r = 0; r < kRegions; ++r)
+    env.M[r] *= std::exp(P.regions[r].g + P.environment.foreign_noise * s.normal());
+  set_costs(P, t, env);
 }
 
 }  // namespace smesim::model

@@ -7,6 +7,7 @@
 #include <numeric>
 #include <stdexcept>
 
+#include "smesim/model/data.hpp"
 #include "smesim/model/decisions.hpp"
 #include "smesim/model/draws.hpp"
 #include "smesim/model/environment.hpp"
@@ -15,39 +16,71 @@
 
 namespace smesim::model {
 
-void draw_firm(const Params& P, const YearContext& y, const Environment& env, Firms& f,
-               std::size_t i, bool entrant) {
-  const std::uint32_t offset = entrant ? y.offset : 0;
-  Stream s(y.key, f.id[i], offset, entrant ? Purpose::entry : Purpose::init_size);
-  std::array<double, kIndustries> w{};
-  for (int k = 0; k < kIndustries; ++k) w[k] = P.industries[k].weight;
-  const int k = s.categorical(w, kIndustries);
-  const auto& ind = P.industries[k];
-  const double L_hi = entrant ? std::min(P.accounting.entry_max_L, P.firms.L_max) : P.firms.L_max;
-  f.industry[i] = std::uint8_t(k);
-  f.alive[i] = 1;
-  f.tier[i] = kTierIndependent;
-  f.entry_year[i] = std::int16_t(entrant ? y.year : P.start_year);
-  f.L[i] = truncated_pareto(s, P.firms.L_min, L_hi, ind.alpha_size);
-  // Entrants start from today's technology: the productivity drift incumbents have had since the
-  // start year (docs/model.md).
-  const double vintage = entrant ? P.accounting.drift * double(y.year - P.start_year) : 0.0;
-  f.a[i] =
-      vintage + P.firms.a_size_slope * std::log(f.L[i] / P.firms.L_min) + P.firms.a_sd * s.normal();
-  f.a_start[i] = f.a[i];
-  const double Y = f.L[i] * ind.y_k * std::exp(f.a[i]);
-  const bool le = f.L[i] > P.firms.le_threshold;
+const AgentClasses& agent_classes(const Params& P) {
+  // Cached per thread for the parameters last asked for (a pure function of four numbers).
+  thread_local AgentClasses cache;
+  thread_local std::array<double, 3> key{-1, -1, -1};
+  const std::array<double, 3> k{P.establishments.q_small, P.establishments.l_est_small,
+                                P.firms.L_max};
+  if (k == key) return cache;
+  key = k;
+  AgentClasses a;
+  const auto classes = data::size_classes_1985();
+  const double q = P.establishments.q_small;
+  double E_large = 0.0, n_medium = 0.0;
+  for (std::size_t c = data::kFirstLargeClass; c < classes.size(); ++c)
+    E_large += classes[c].employees;
+  for (std::size_t c = data::kFirstMediumClass; c < data::kFirstLargeClass; ++c)
+    n_medium += classes[c].establishments;
+  // The LEs' small plants, taken out of the 50-299 classes in proportion to their counts.
+  const double small_plants = q / (1.0 - q) * E_large / P.establishments.l_est_small;
+  for (std::size_t c = 0; c < classes.size(); ++c) {
+    const auto& C = classes[c];
+    AgentClass k;
+    k.lo = C.lo;
+    k.hi = c + 1 == classes.size() ? P.firms.L_max : C.hi + 1.0;  // integers lo..hi
+    k.le = c >= data::kFirstLargeClass;
+    k.count = C.establishments;
+    if (c >= data::kFirstMediumClass && !k.le)
+      k.count -= small_plants * C.establishments / n_medium;
+    k.alpha = truncated_pareto_index(k.lo, k.hi, C.employees / C.establishments);
+    a.classes.push_back(k);
+    a.total += k.count;
+  }
+  cache = a;
+  return cache;
+}
+
+double national_scale(const Params& P) {
+  const double national =
+      P.scale.national_population > 0 ? P.scale.national_population : agent_classes(P).total;
+  return P.population > 0 ? national / double(P.population) : 1.0;
+}
+
+double draw_enterprise_size(const Params& P, const AgentClass& c, Stream& s) {
+  const double L_est = truncated_pareto_any(s, c.lo, c.hi, c.alpha);
+  return c.le ? L_est / (1.0 - P.establishments.q_small) : L_est;
+}
+
+void draw_manager_and_accounts(const Params& P, const YearContext& y, const Environment& env,
+                               Firms& f, std::size_t i, Stream& s, Stream& m) {
+  const bool le = f.is_le(i, P);
+  const double Y = f.Y[i];
   const double rd_mean = le ? P.firms.rd_rate_le : P.firms.rd_rate_sme;
   const double sd = P.firms.rd_rate_sd;
   const bool no_rd = !le && s.bernoulli(P.firms.rd_zero_share_sme);
   const double rd_rate =
       rd_mean > 0 ? std::exp(std::log(rd_mean) - 0.5 * sd * sd + sd * s.normal()) : 0.0;
   f.RD[i] = no_rd ? 0.0 : rd_rate * Y;
-  for (double* v : {&f.Y[i], &f.Y1[i], &f.Y2[i], &f.Y3[i], &f.Y_entry[i], &f.Ymkt[i]}) *v = Y;
+  for (double* v : {&f.Y1[i], &f.Y2[i], &f.Y3[i], &f.Y_entry[i], &f.Ymkt[i]}) *v = Y;
+  f.L_entry[i] = f.L[i];
+  f.a_start[i] = f.a[i];
+  f.alive[i] = 1;
+  f.tier[i] = kTierIndependent;
+  f.entry_year[i] = std::int16_t(y.year);
   f.W[i] = P.firms.W_share * Y;
   f.K_dom[i] = P.firms.K_share * Y;
   f.overseas_size[i] = 1.0;
-  Stream m(y.key, f.id[i], offset, Purpose::init_manager);
   draw_manager(P.managers, env, f, i, m, P.managers.age_min, P.managers.age_max);
 }
 
@@ -62,29 +95,56 @@ void each_firm(const Executor& exec, std::size_t n, Body&& body) {
   });
 }
 
-// The environment as of the end of start_year - 1: M0, tariffs at the start year's FTA coverage,
-// D = 1.
+// The environment of the start year (the initial state is the 1985 observation, v2 2.6): M0,
+// the start year's fx, FTA coverage, costs and export shares; D is set from the firms.
 Environment initial_environment(const Params& P) {
   Environment env;
   env.year = P.start_year;
-  for (int r = 0; r < kRegions; ++r) {
-    env.M[r] = P.regions[r].M0;
-    env.tau[r] = P.regions[r].tau *
-                 (1.0 - P.environment.fta_tau_cut * P.paths.fta_coverage.at(P.start_year));
-  }
-  env.D.fill(1.0);
+  for (int r = 0; r < kRegions; ++r) env.M[r] = P.regions[r].M0;
+  env.fx = env.fx_prev = P.paths.fx.at(P.start_year);
+  env.fta = P.paths.fta_coverage.at(P.start_year);
+  set_costs(P, P.start_year, env);
   return env;
 }
 
-// Draws the population, then numbers it by industry, then size: peers are same-industry firms of
-// similar size (below), so a firm's peers are stored near it and the yearly learning step, which
-// reads every peer's information, finds them in cache. Numbering does not change the economy:
-// firms are drawn independently, and each keeps the draws it was made with.
-void draw_population(const Params& P, const YearContext& y, const Environment& env, Firms& f) {
+// Draws the population from the Census size classes of 1985 (v2 2.6): each firm by its draw
+// index (its id), so its numbers do not depend on where it is stored. Output per worker at
+// a = 0 is then solved so that the population ships the Census total at its scale. Firms are
+// stored by industry, then size: peers are same-industry firms of similar size (below), so a
+// firm's peers are stored near it (storage order changes no draw).
+void draw_population(const Params& P, const YearContext& y, Environment& env, Firms& f) {
   const std::size_t N = std::size_t(P.population);
+  const AgentClasses& classes = agent_classes(P);
+  std::vector<double> weights;
+  for (const auto& c : classes.classes) weights.push_back(c.count);
+  std::array<double, kIndustries> w{};
+  for (int k = 0; k < kIndustries; ++k) w[k] = P.industries[k].weight;
   f = Firms{};
   f.resize(N);
-  each_firm(y.exec, N, [&](std::size_t i) { draw_firm(P, y, env, f, i, false); });
+  each_firm(y.exec, N, [&](std::size_t i) {
+    f.id[i] = std::uint32_t(i);
+    Stream s(y.key, f.id[i], 0, Purpose::init_size);
+    const auto& c = classes.classes[std::size_t(s.categorical(weights, weights.size()))];
+    f.L[i] = draw_enterprise_size(P, c, s);
+    const int k = s.categorical(w, kIndustries);
+    f.industry[i] = std::uint8_t(k);
+    f.a[i] = P.firms.a_size_slope * std::log(f.L[i] / P.firms.L_min) + P.firms.a_sd * s.normal();
+    f.Y[i] = P.industries[k].y_k * f.L[i] * std::exp(f.a[i]);
+  });
+  const double national = P.scale.national_population > 0 ? P.scale.national_population
+                                                           : classes.total;
+  env.national_scale = national / double(N);
+  double raw = 0.0;
+  for (std::size_t i = 0; i < N; ++i) raw += f.Y[i];  // in id order
+  // Million yen: Census billions * 1000, at the population's scale.
+  const double target = data::census_shipments_ge4(P.start_year) * 1000.0 / env.national_scale;
+  env.y = raw > 0 ? target / raw : 0.0;
+  each_firm(y.exec, N, [&](std::size_t i) {
+    f.Y[i] *= env.y;
+    Stream s(y.key, f.id[i], 0, Purpose::init_rd);
+    Stream m(y.key, f.id[i], 0, Purpose::init_manager);
+    draw_manager_and_accounts(P, y, env, f, i, s, m);
+  });
   std::vector<std::uint32_t> order(N);
   std::iota(order.begin(), order.end(), 0u);
   std::sort(order.begin(), order.end(), [&](std::uint32_t a, std::uint32_t b) {
@@ -92,39 +152,43 @@ void draw_population(const Params& P, const YearContext& y, const Environment& e
     return f.L[a] != f.L[b] ? f.L[a] < f.L[b] : a < b;
   });
   select_firms(y.exec, f, order);
-  for (std::size_t k = 0; k < N; ++k) f.id[k] = std::uint32_t(k);  // a firm's number is its place
+  f.next_id = std::uint32_t(N);
 }
 
-// About 1% of SMEs export and 20% of LEs own affiliates in the start year (spec 5.2);
-// established activity has passed its failure window.
+// Initial international activity (v2 2.6): LEs export x_le of Y, split by Japan's export shares
+// of the start year; a share of LEs (and a few SMEs) own an affiliate that serves its host market
+// (o = 0, SoH = share_fdi * Y, so there is no import-back in the start year); about 1 % of SMEs
+// export to one region. Established activity has passed its failure window.
 void seed_international_activity(const Params& P, const YearContext& y, const Environment& env,
                                  Firms& f, std::size_t i) {
   Stream s(y.key, f.id[i], 0, Purpose::init_international);
   const bool le = f.is_le(i, P);
   auto region = [&] {
     return f.experience_region[i] >= 0 ? int(f.experience_region[i])
-                                       : s.categorical(env.M, kRegions);
+                                       : s.categorical(env.export_share, kRegions);
   };
-  const bool exp = s.bernoulli(le ? P.firms.init_export_share_le : P.firms.init_export_share_sme);
+  const bool exp = le ? P.firms.x_le > 0.0 : s.bernoulli(P.firms.init_export_share_sme);
   const int rx = region();
   const bool fdi = s.bernoulli(le ? P.firms.init_fdi_share_le : P.firms.init_fdi_share_sme);
   const int rf = region();
-  const double saj = beta_mean(s, P.regions[rf].s_aj, P.firms.share_concentration);
   const double suj = beta_mean(s, P.regions[rf].s_uj, P.firms.share_concentration);
   if (exp) {
-    const std::size_t ir = i * kRegions + rx;
-    f.mode[ir] = std::uint8_t(Mode::exporting);
-    f.X[ir] = P.decisions.share_export * f.Y[i] * (1.0 - env.tau[rx]);
-    f.years_in[ir] = 5;
-    f.info[ir] = std::max(f.info[ir], 0.5f);
+    for (int r = 0; r < kRegions; ++r) {
+      if (!le && r != rx) continue;
+      const std::size_t ir = i * kRegions + r;
+      f.mode[ir] = std::uint8_t(Mode::exporting);
+      f.X[ir] = le ? P.firms.x_le * env.export_share[r] * f.Y[i]
+                   : P.decisions.share_export * f.Y[i] * (1.0 - env.tau[r]);
+      f.years_in[ir] = 5;
+      f.info[ir] = std::max(f.info[ir], 0.5f);
+    }
   }
   if (fdi) {
     const std::size_t ir = i * kRegions + rf;
     f.mode[ir] = std::uint8_t(Mode::fdi);
-    f.X[ir] = 0.0;
-    f.So[ir] = P.decisions.share_fdi * f.Y[i];
-    f.saj[ir] = saj;
-    f.suj[ir] = suj;
+    f.SoH[ir] = f.So[ir] = P.decisions.share_fdi * f.Y[i];
+    f.saj[ir] = 0.0f;
+    f.suj[ir] = float(suj);
     f.years_in[ir] = 5;
     f.info[ir] = std::max(f.info[ir], 0.5f);
     f.K_abroad[ir] = fixed_cost(P, f, i, Mode::fdi, rf);
@@ -249,25 +313,38 @@ void build_peers(const Params& P, const YearContext& y, const Firms& f, Networks
   net.rebuild_peers(f.size());
 }
 
-// Production components consistent with spec 5.4 in the start year for firm i: the open-market
-// residual absorbs the difference, so the production identity holds from the first observation.
-// Reads its customers' purchases and affiliates.
+// Production components in the start year for firm i (v2 2.6): Y is given; orders, exports and
+// parts are shares of it, and the open market takes the rest; the brand is z = log(Ymkt + IB)
+// (IB = 0). Reads its customers' purchases and affiliates.
 void balance_production(const Params& P, Firms& f, std::size_t i) {
   const auto& Pr = P.production;
   double bx = 0.0;
   for (auto [c, B] : {std::pair{f.customer0[i], f.B0[i]}, {f.customer1[i], f.B1[i]}})
     if (c != kNoFirm && f.purchases[c] > 0)
-      bx += Pr.psi * (B / f.purchases[c]) * inputs_abroad(Pr, f, std::size_t(c));
+      bx += Pr.psi * (B / f.purchases[c]) * inputs_abroad(f, std::size_t(c));
   set_overseas_flows(P, f, i);
   const double keiretsu = f.B0[i] + f.B1[i] + bx;
-  const double flows = f.Y_exports[i] + f.Y_parts[i] - f.Y_back[i];
-  f.Ymkt[i] = std::max(0.0, f.Y[i] - keiretsu - flows);
-  const double Y = std::max(0.0, keiretsu + f.Ymkt[i] + flows);
+  const double flows = f.Y_exports[i] + f.Y_parts[i];
+  // The open market takes at least a hundredth of Y: every firm has a brand.
+  f.Ymkt[i] = std::max(0.01 * f.Y[i], f.Y[i] - keiretsu - flows);
+  const double Y = keiretsu + f.Ymkt[i] + flows;
   f.Y_keiretsu[i] = keiretsu;
   for (double* v : {&f.Y[i], &f.Y1[i], &f.Y2[i], &f.Y3[i], &f.Y_entry[i]}) *v = Y;
+  f.z[i] = std::log(f.Ymkt[i]);
   double size = 1.0;
   for (int r = 0; r < kRegions; ++r) size += f.So[i * kRegions + r] + f.X[i * kRegions + r];
   f.overseas_size[i] = size;
+}
+
+// The open market of each industry in the start year: what its firms sell there (v2 5.1).
+void set_initial_demand(const Params& P, const Firms& f, Environment& env) {
+  std::array<double, kIndustries> D{};
+  for (std::size_t i = 0; i < f.size(); ++i) D[f.industry[i]] += f.Ymkt[i];  // storage order
+  double total = 0.0;
+  for (double d : D) total += d;
+  env.D0 = env.D = env.D1 = env.D2 = env.D3 = D;
+  for (int k = 0; k < kIndustries; ++k) env.w0[k] = total > 0 ? D[k] / total : 0.0;
+  (void)P;
 }
 
 double mean_log1p(const std::vector<double>& v) {
@@ -293,7 +370,7 @@ State initialize(const Params& P, const Executor& exec, StreamKey key) {
   build_peers(P, y, f, s.networks);
   count_purchases(f);
   each_firm(exec, N, [&](std::size_t i) { balance_production(P, f, i); });
-  update_import_shares(P, exec, f, s.env);  // m_k in the initial state (Y1 = Y here)
+  set_initial_demand(P, f, s.env);
   s.mean_log_rd = mean_log1p(f.RD);
   return s;
 }

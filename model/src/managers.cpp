@@ -19,7 +19,7 @@ void draw_manager(const ManagerParams& M, const Environment& env, Firms& f, std:
   if (f.experience[i] > 0) {
     // Experience was gained where foreign demand is, and dictates where the firm looks
     // (CE16 6.1.2).
-    const int r = s.categorical(env.M, kRegions);
+    const int r = s.categorical(env.export_share, kRegions);
     f.experience_region[i] = std::int8_t(r);
     float& I = f.info[i * kRegions + r];
     I = float(std::max(double(I), M.experience_info));

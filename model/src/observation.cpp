@@ -110,6 +110,164 @@ const Aggregate kAggregates[] = {
      [](O o, int r) { return share(o.population.sme_fdi_in[r], o.population.smes); }, true},
     {"sme_export_share", "share", "SMEs exporting to the region (share of all SMEs)",
      [](O o, int r) { return share(o.population.sme_exporting_to[r], o.population.smes); }, true},
+    // ---- v2: the economy as the published statistics see it (spec v2 2.3, 5.7, 8) ----
+    {"establishments_ge4", "establishments", "derived establishments with 4+ employees",
+     [](O o, int) { return o.census.total(o.census.establishments); }},
+    {"employees_ge4", "persons", "their employees",
+     [](O o, int) { return o.census.total(o.census.employees); }},
+    {"shipments_ge4", "million yen", "their shipments",
+     [](O o, int) { return o.census.total(o.census.shipments); }},
+    {"establishments_ge10", "establishments", "derived establishments with 10+ employees",
+     [](O o, int) { return o.census.est_ge10; }},
+    {"employees_ge10", "persons", "their employees", [](O o, int) { return o.census.emp_ge10; }},
+    {"shipments_ge10", "million yen", "their shipments",
+     [](O o, int) { return o.census.ship_ge10; }},
+    {"establishments_sizeclass_4_9", "establishments", "derived establishments, 4-9 employees",
+     [](O o, int) { return o.census.establishments[0]; }},
+    {"employees_sizeclass_4_9", "persons", "their employees",
+     [](O o, int) { return o.census.employees[0]; }},
+    {"shipments_sizeclass_4_9", "million yen", "their shipments",
+     [](O o, int) { return o.census.shipments[0]; }},
+    {"establishments_sizeclass_10_19", "establishments", "derived establishments, 10-19 employees",
+     [](O o, int) { return o.census.establishments[1]; }},
+    {"employees_sizeclass_10_19", "persons", "their employees",
+     [](O o, int) { return o.census.employees[1]; }},
+    {"shipments_sizeclass_10_19", "million yen", "their shipments",
+     [](O o, int) { return o.census.shipments[1]; }},
+    {"establishments_sizeclass_20_29", "establishments", "derived establishments, 20-29 employees",
+     [](O o, int) { return o.census.establishments[2]; }},
+    {"employees_sizeclass_20_29", "persons", "their employees",
+     [](O o, int) { return o.census.employees[2]; }},
+    {"shipments_sizeclass_20_29", "million yen", "their shipments",
+     [](O o, int) { return o.census.shipments[2]; }},
+    {"establishments_sizeclass_30_49", "establishments", "derived establishments, 30-49 employees",
+     [](O o, int) { return o.census.establishments[3]; }},
+    {"employees_sizeclass_30_49", "persons", "their employees",
+     [](O o, int) { return o.census.employees[3]; }},
+    {"shipments_sizeclass_30_49", "million yen", "their shipments",
+     [](O o, int) { return o.census.shipments[3]; }},
+    {"establishments_sizeclass_50_99", "establishments", "derived establishments, 50-99 employees",
+     [](O o, int) { return o.census.establishments[4]; }},
+    {"employees_sizeclass_50_99", "persons", "their employees",
+     [](O o, int) { return o.census.employees[4]; }},
+    {"shipments_sizeclass_50_99", "million yen", "their shipments",
+     [](O o, int) { return o.census.shipments[4]; }},
+    {"establishments_sizeclass_100_199", "establishments", "derived establishments, 100-199 employees",
+     [](O o, int) { return o.census.establishments[5]; }},
+    {"employees_sizeclass_100_199", "persons", "their employees",
+     [](O o, int) { return o.census.employees[5]; }},
+    {"shipments_sizeclass_100_199", "million yen", "their shipments",
+     [](O o, int) { return o.census.shipments[5]; }},
+    {"establishments_sizeclass_200_299", "establishments", "derived establishments, 200-299 employees",
+     [](O o, int) { return o.census.establishments[6]; }},
+    {"employees_sizeclass_200_299", "persons", "their employees",
+     [](O o, int) { return o.census.employees[6]; }},
+    {"shipments_sizeclass_200_299", "million yen", "their shipments",
+     [](O o, int) { return o.census.shipments[6]; }},
+    {"establishments_sizeclass_300plus", "establishments", "derived establishments, 300+ employees",
+     [](O o, int) { return o.census.establishments[7]; }},
+    {"employees_sizeclass_300plus", "persons", "their employees",
+     [](O o, int) { return o.census.employees[7]; }},
+    {"shipments_sizeclass_300plus", "million yen", "their shipments",
+     [](O o, int) { return o.census.shipments[7]; }},
+    {"establishments_share_lt300_ge4", "share", "below-300 establishments' share (4+)",
+     [](O o, int) {
+       return share(o.census.total(o.census.establishments) - o.census.establishments[7],
+                    o.census.total(o.census.establishments));
+     }},
+    {"employees_share_lt300_ge4", "share", "their share of employees (4+)",
+     [](O o, int) {
+       return share(o.census.total(o.census.employees) - o.census.employees[7],
+                    o.census.total(o.census.employees));
+     }},
+    {"shipments_share_lt300_ge4", "share", "their share of shipments (4+)",
+     [](O o, int) {
+       return share(o.census.total(o.census.shipments) - o.census.shipments[7],
+                    o.census.total(o.census.shipments));
+     }},
+    {"enterprises", "firms", "enterprises with 4+ employees",
+     [](O o, int) { return o.census.enterprises; }},
+    {"sme_share_firms_mfg_enterprise", "share", "SMEs (4-299) among enterprises with 4+",
+     [](O o, int) { return share(o.census.sme_enterprises, o.census.enterprises); }},
+    {"sme_share_employees_mfg_enterprise", "share", "SMEs' share of their employment",
+     [](O o, int) { return share(o.census.L_sme_ent, o.census.L_ent); }},
+    {"sme_share_sales_mfg_enterprise", "share", "SMEs' share of their sales (domestic production)",
+     [](O o, int) { return share(o.census.Y_sme_ent, o.census.Y_ent); }},
+    {"overseas_production_ratio", "share",
+     "METI's basis: affiliates' sales / (affiliates' sales + k_dom * domestic production)",
+     [](O o, int) {
+       return share(o.census.So, o.census.So + o.params.environment.k_dom * o.census.Y);
+     }},
+    {"overseas_production_ratio_plain", "share", "sum So / (sum So + sum Y)",
+     [](O o, int) { return share(o.census.So, o.census.So + o.census.Y); }},
+    {"overseas_affiliate_sales_mfg", "million yen", "affiliates' sales",
+     [](O o, int) { return o.census.So; }},
+    {"overseas_affiliate_sales_north_america", "million yen", "affiliates' sales, North America",
+     [](O o, int) { return o.census.SoJ[0] + o.census.SoH[0]; }},
+    {"overseas_affiliate_sales_europe", "million yen", "affiliates' sales, Europe",
+     [](O o, int) { return o.census.SoJ[1] + o.census.SoH[1]; }},
+    {"overseas_affiliate_sales_asia", "million yen", "affiliates' sales, NIEs + ASEAN + China",
+     [](O o, int) {
+       double t = 0;
+       for (int r : {2, 3, 4}) t += o.census.SoJ[r] + o.census.SoH[r];
+       return t;
+     }},
+    {"affiliate_sales_mfg_nies3", "million yen", "affiliates' sales, NIEs",
+     [](O o, int) { return o.census.SoJ[2] + o.census.SoH[2]; }},
+    {"affiliate_sales_mfg_asean4", "million yen", "affiliates' sales, ASEAN",
+     [](O o, int) { return o.census.SoJ[3] + o.census.SoH[3]; }},
+    {"affiliate_sales_mfg_china", "million yen", "affiliates' sales, China",
+     [](O o, int) { return o.census.SoJ[4] + o.census.SoH[4]; }},
+    {"import_back_total", "million yen", "affiliates' sales to Japan (sum SoJ)",
+     [](O o, int) {
+       double t = 0;
+       for (double x : o.census.SoJ) t += x;
+       return t;
+     }},
+    {"linked_exports", "million yen", "supplies from Japan to affiliates (sum suj So)",
+     [](O o, int) { return o.census.linked_exports; }},
+    {"bankruptcies_mfg_tdb", "firms", "insolvency exits (Teikoku Databank's count)",
+     [](O o, int) { return exits(o, ExitCause::insolvency); }},
+    {"subcontracting_ratio_sme_mfg", "share", "SMEs (4-299) with keiretsu orders",
+     [](O o, int) { return share(o.census.subcontracting_smes, o.census.sme_enterprises); }},
+    {"sme_exporters_asia", "firms", "SMEs exporting to any of NIEs, ASEAN, China",
+     [](O o, int) { return o.census.sme_exporting_asia; }},
+    {"first_moves_invitation", "firms", "first moves after a customer's invitation",
+     [](O o, int) { return o.counters.first_moves_by_source[0]; }},
+    {"first_moves_referral", "firms", "first moves after a referral",
+     [](O o, int) { return o.counters.first_moves_by_source[1]; }},
+    {"first_moves_search", "firms", "first moves after own search",
+     [](O o, int) { return o.counters.first_moves_by_source[2]; }},
+    {"first_moves_jetro", "firms", "first moves after JETRO matchmaking",
+     [](O o, int) { return o.counters.first_moves_by_source[3]; }},
+    {"first_moves_pushed_share", "share", "share of first moves taken only because of the push",
+     [](O o, int) { return share(o.counters.first_moves_pushed, o.counters.first_moves); }},
+    {"first_moves_network_share", "share", "(invitation + referral + JETRO) / all first moves",
+     [](O o, int) {
+       const auto& m = o.counters.first_moves_by_source;
+       return share(m[0] + m[1] + m[3], o.counters.first_moves);
+     }},
+    {"successions_supported", "firms", "retiring SME managers under succession support",
+     [](O o, int) { return o.counters.successions_supported; }},
+    {"keiretsu_ties_ended", "ties", "keiretsu ties that ended", [](O o, int) { return o.counters.ties_ended; }},
+    {"rationalisations", "firms", "joiners that handed brand share to an acquirer",
+     [](O o, int) { return o.counters.rationalised; }},
+    {"demand", "million yen", "open domestic market for Japanese brands (sum of D_k)",
+     [](O o, int) {
+       double t = 0;
+       for (double d : o.env.D) t += d;
+       return t;
+     }},
+    {"import_back", "million yen", "affiliates' sales to Japan, by region (SoJ)",
+     [](O o, int r) { return o.census.SoJ[r]; }, true},
+    {"affiliate_sales_host", "million yen", "affiliates' sales to the host and third markets (SoH)",
+     [](O o, int r) { return o.census.SoH[r]; }, true},
+    {"sme_exporters", "firms", "SMEs (4-299) exporting to the region",
+     [](O o, int r) { return o.census.sme_exporting[r]; }, true},
+    {"ge50_with_affiliate", "firms", "firms with 50+ employees with an affiliate in the region",
+     [](O o, int r) { return o.census.ge50_affiliate[r]; }, true},
+    {"ge50_exporting", "firms", "firms with 50+ employees exporting to the region",
+     [](O o, int r) { return o.census.ge50_exporting[r]; }, true},
 };
 
 // The id of customer c while it is in business (alive, or exiting this year), else -1: the same
@@ -312,6 +470,78 @@ Population count_population(const Params& p, const Firms& f) {
   return o;
 }
 
+int census_class(double L) {
+  constexpr double kUpper[kCensusClasses - 1] = {10, 20, 30, 50, 100, 200, 300};
+  if (L < 4.0) return -1;
+  for (std::size_t c = 0; c < kCensusClasses - 1; ++c)
+    if (L < kUpper[c]) return int(c);
+  return int(kCensusClasses - 1);
+}
+
+Census count_census(const Params& p, const Firms& f) {
+  Census o;
+  const auto& E = p.establishments;
+  // An LE's small plants' share of its Y (v2 2.3).
+  const double q = E.q_small, small_share = q * E.y_rel / (q * E.y_rel + 1.0 - q);
+  auto plants = [&](double n, double size, double Y) {
+    const int c = census_class(size);
+    if (c < 0) return;
+    o.establishments[std::size_t(c)] += n;
+    o.employees[std::size_t(c)] += n * size;
+    o.shipments[std::size_t(c)] += Y;
+    if (size >= 10.0) {
+      o.est_ge10 += n;
+      o.emp_ge10 += n * size;
+      o.ship_ge10 += Y;
+    }
+  };
+  for (std::size_t i = 0; i < f.size(); ++i) {
+    if (!f.alive[i]) continue;
+    const double L = f.L[i], Y = f.Y[i];
+    const bool sme = L < 300.0;
+    if (sme) {
+      plants(1.0, L, Y);
+    } else {
+      plants(q * L / E.l_est_small, E.l_est_small, small_share * Y);
+      plants((1.0 - q) * L / E.l_est_le, E.l_est_le, (1.0 - small_share) * Y);
+    }
+    o.Y += Y;
+    if (L >= 4.0) {
+      o.enterprises += 1;
+      o.L_ent += L;
+      o.Y_ent += Y;
+      if (sme) {
+        o.sme_enterprises += 1;
+        o.L_sme_ent += L;
+        o.Y_sme_ent += Y;
+        o.subcontracting_smes += (f.customer0[i] != kNoFirm && f.B0[i] > 0.0) ||
+                                 (f.customer1[i] != kNoFirm && f.B1[i] > 0.0);
+      }
+    }
+    if (!f.abroad(i)) continue;
+    bool asia = false;
+    for (int r = 0; r < kRegions; ++r) {
+      const std::size_t ir = i * kRegions + r;
+      const bool x = f.X[ir] > 0.0, d = f.mode[ir] == std::uint8_t(Mode::fdi);
+      o.So += f.So[ir];
+      o.SoH[r] += f.SoH[ir];
+      o.SoJ[r] += f.So[ir] - f.SoH[ir];
+      o.linked_exports += double(f.suj[ir]) * f.So[ir];
+      if (sme && L >= 4.0 && x) {
+        o.sme_exporting[r] += 1;
+        asia = asia || r == int(Region::nies) || r == int(Region::asean) ||
+               r == int(Region::china);
+      }
+      if (L >= kSurvey.min_employees) {
+        o.ge50_affiliate[r] += d;
+        o.ge50_exporting[r] += x;
+      }
+    }
+    o.sme_exporting_asia += asia;
+  }
+  return o;
+}
+
 std::span<const Aggregate> aggregates() { return kAggregates; }
 std::span<const PanelColumn> panel_columns() { return kPanel; }
 std::span<const DecisionColumn> decision_columns() { return kDecisions; }
@@ -324,7 +554,8 @@ std::vector<std::string> aggregate_names() {
 
 std::vector<double> aggregate_values(const Params& p, const State& s) {
   const Population population = count_population(p, s.firms);
-  const ObservedYear o{population, s.counters, s.env};
+  const Census census = count_census(p, s.firms);
+  const ObservedYear o{population, census, p, s.counters, s.env};
   std::vector<double> v;
   for (const auto& a : kAggregates)
     for (int r = 0; r < (a.per_region ? kRegions : 1); ++r) v.push_back(a.value(o, r));

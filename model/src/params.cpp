@@ -38,19 +38,18 @@ std::array<RegionParams, kRegions> Params::default_regions() {
 }
 
 std::array<IndustryParams, kIndustries> Params::default_industries() {
-  // weight, g_k, theta0_k, assembler, supplier, y_k, alpha_size. Weights follow the 1985 census
-  // mix of manufacturing firms; alpha_size per industry so that the SME output share lands near
-  // M05 Figure 5 (> 50% textiles, < 10% electrical and transport machinery).
-  return {{{0.14, 0.00, 0.0, false, false, 30.0, 1.25},
-           {0.10, -0.03, 0.0, false, false, 30.0, 1.35},
-           {0.05, 0.00, 0.0, false, true, 30.0, 0.95},
-           {0.06, -0.01, 0.0, false, false, 30.0, 1.15},
-           {0.04, 0.00, 0.0, false, true, 30.0, 0.90},
-           {0.16, 0.00, 0.0, false, true, 30.0, 1.30},
-           {0.17, 0.00, 0.0, true, true, 30.0, 1.10},
-           {0.13, 0.00, 0.5, true, true, 30.0, 0.70},
-           {0.10, 0.00, 0.3, true, false, 30.0, 0.70},
-           {0.05, 0.00, 0.0, true, true, 30.0, 1.05}}};
+  // weight, g_k, theta0_k, assembler, supplier, y_k. Weights follow the 1985 census mix of
+  // manufacturing firms; y_k is relative (v2 2.6 solves the level of output per worker).
+  return {{{0.14, 0.00, 0.0, false, false, 1.0},
+           {0.10, -0.03, 0.0, false, false, 1.0},
+           {0.05, 0.00, 0.0, false, true, 1.0},
+           {0.06, -0.01, 0.0, false, false, 1.0},
+           {0.04, 0.00, 0.0, false, true, 1.0},
+           {0.16, 0.00, 0.0, false, true, 1.0},
+           {0.17, 0.00, 0.0, true, true, 1.0},
+           {0.13, 0.00, 0.5, true, true, 1.0},
+           {0.10, 0.00, 0.3, true, false, 1.0},
+           {0.05, 0.00, 0.0, true, true, 1.0}}};
 }
 
 int region_index(std::string_view name) {
@@ -221,6 +220,8 @@ void add_regions(RegistryBuilder& b) {
           {"share", "mean supply-from-Japan share of an affiliate", "spec/M05 Table 1"});
     b.add(k + "M0", region(r, &R::M0), kPositive,
           {"index", "foreign demand index at initialization (NA = 1)", "choice"});
+    b.add(k + "c_growth", region(r, &R::c_growth), kAny,
+          {"1/year", "log growth of c_r after 2005 (rising wages abroad)", "v2 5.1, choice"});
   }
 }
 
@@ -239,9 +240,7 @@ void add_industries(RegistryBuilder& b) {
     b.add(k + "supplier", industry(i, &I::supplier), kShare,
           {"", "its SMEs may be keiretsu suppliers (spec 5.2)"});
     b.add(k + "y_k", industry(i, &I::y_k), kPositive,
-          {"million yen/employee", "output per employee at a = 0", "spec", kCal});
-    b.add(k + "alpha_size", industry(i, &I::alpha_size), closed(0.05, 10),
-          {"", "Pareto tail of firm size (SME output share, M05 Figure 5)", "choice"});
+          {"", "relative output per employee at a = 0 (the level y is solved, v2 2.6)"});
   }
 }
 
@@ -272,14 +271,34 @@ void add_firms(RegistryBuilder& b) {
         {"share of Y", "initial domestic fixed assets"});
   b.add("firms.init_export_share_sme", field(firms, &F::init_export_share_sme), kShare,
         {"share", "SMEs exporting at the start"});
-  b.add("firms.init_export_share_le", field(firms, &F::init_export_share_le), kShare,
-        {"share", "LEs exporting at the start", "choice"});
+  b.add("firms.x_le", field(firms, &F::x_le), kShare,
+        {"share of Y", "LEs' exports in the start year (1985 exports / LE shipments)",
+         "v2 2.6, block 1"});
   b.add("firms.init_fdi_share_le", field(firms, &F::init_fdi_share_le), kShare,
         {"share", "LEs with affiliates at the start"});
   b.add("firms.init_fdi_share_sme", field(firms, &F::init_fdi_share_sme), kShare,
         {"share", "SMEs with affiliates at the start", "choice"});
   b.add("firms.share_concentration", field(firms, &F::share_concentration), kPositive,
         {"", "Beta concentration of saj, suj around the region's s_aj, s_uj"});
+}
+
+void add_establishments(RegistryBuilder& b) {
+  b.table("initialization");
+  using E = EstablishmentParams;
+  const auto e = &Params::establishments;
+  b.add("establishments.q_small", field(e, &E::q_small), kOpenShare,
+        {"share", "share of an LE's employees in its small plants", "v2 2.3, block 1"});
+  b.add("establishments.y_rel", field(e, &E::y_rel), kPositive,
+        {"", "output per worker of an LE's small plants relative to its large ones",
+         "v2 2.3, block 1"});
+  b.add("establishments.l_est_small", field(e, &E::l_est_small), at_least(1),
+        {"employees", "size of an LE's small plant (1985 mean of 50-299)", "v2 2.3, block 1"});
+  b.add("establishments.l_est_le", field(e, &E::l_est_le), at_least(1),
+        {"employees", "size of an LE's large plant (1985 mean of 300+)", "v2 2.3, block 1"});
+  b.add("scale.national_population", field(&Params::scale, &ScaleParams::national_population),
+        kNonNegative,
+        {"enterprises", "national enterprises with 4+ employees (0: from the 1985 Census)",
+         "v2 2.6"});
 }
 
 void add_managers(RegistryBuilder& b) {
@@ -368,7 +387,13 @@ void add_environment(RegistryBuilder& b) {
   using E = EnvironmentParams;
   const auto e = &Params::environment;
   b.add("environment.domestic_noise", field(e, &E::domestic_noise), kNonNegative,
-        {"", "sd of domestic demand shocks"});
+        {"", "sd of domestic demand shocks after the data (none while demand is data)"});
+  b.add("environment.data_until", field(e, &E::data_until), kYear,
+        {"year", "last year of data in any exogenous path (a hindcast's cut-off)", "v2 5.1"});
+  b.add("environment.eta_fx", field(e, &E::eta_fx), kAny,
+        {"", "elasticity of exports to the exchange rate", "v2 5.1"});
+  b.add("environment.k_dom", field(e, &E::k_dom), kPositive,
+        {"", "domestic corporations' sales / Census shipments (opr_meti)", "v2 5.7, MOF"});
   b.add("environment.foreign_noise", field(e, &E::foreign_noise), kNonNegative,
         {"", "sd of foreign demand shocks"});
   b.add("environment.fx_ref", field(e, &E::fx_ref), kPositive,
@@ -402,16 +427,12 @@ void add_production(RegistryBuilder& b) {
   const auto p = &Params::production;
   b.add("production.psi", field(p, &P::psi), kShare,
         {"share", "share of Japan-sourced parts made by keiretsu suppliers"});
-  b.add("production.gamma_in", field(p, &P::gamma_in), kShare,
-        {"share of Y", "input share of output"});
   b.add("production.kappa_rep", field(p, &P::kappa_rep), kAny,
         {"", "reputation gain from going abroad", "spec/CE16 Table 3", kCal});
-  b.add("production.sigma_y", field(p, &P::sigma_y), kNonNegative,
-        {"", "sd of the idiosyncratic demand shock", "spec/M05 Table 3 (low within R²)", kCal});
-  b.add("production.chi_sme", field(p, &P::chi_sme), kShare,
-        {"share", "import-back replacing an SME's own product", "spec", kCal});
-  b.add("production.chi_le", field(p, &P::chi_le), kShare,
-        {"share", "import-back replacing an LE's own product", "spec", kCal});
+  b.add("production.sigma_t", field(p, &P::sigma_t), kNonNegative,
+        {"", "sd of the transitory sales shock (within R², M05 Table 3)", "v2 5.4", kCal});
+  b.add("production.sigma_p", field(p, &P::sigma_p), kNonNegative,
+        {"", "sd of the persistent brand shock (size dispersion, exit)", "v2 5.4", kCal});
   b.add("production.productivity_pass", field(p, &P::productivity_pass), kAny,
         {"", "pass-through of da to open-market sales"});
 }
@@ -454,6 +475,10 @@ void add_decisions(RegistryBuilder& b) {
         {"", "weight of risk", "spec", kCal});
   b.add("decisions.kappa_p", field(d, &D::kappa_p), kNonNegative,
         {"", "weight of the push of falling sales", "spec/CE16 Table 3", kCal});
+  b.add("decisions.kappa_p2", field(d, &D::kappa_p2), kNonNegative,
+        {"", "push from the firm's own three-year decline", "v2 5.6"});
+  b.add("decisions.theta_c_sme", field(d, &D::theta_c_sme), kAny,
+        {"", "SME affiliates' margin per unit of cost advantage adv_r", "v2 5.6", kCal});
   b.add("decisions.kappa_pull", field(d, &D::kappa_pull), kNonNegative,
         {"", "weight of the pull of an invitation", "spec/CE16 4.1.1"});
   b.add("decisions.beta_v", field(d, &D::beta_v), kNonNegative, {"", "logit slope"});
@@ -501,8 +526,16 @@ void add_overseas(RegistryBuilder& b) {
         {"share of So", "affiliate profit per unit of affiliate sales (6.9)"});
   b.add("overseas.mature_ratio_export", field(o, &O::mature_ratio_export), kPositive,
         {"share of Y", "mature export size", "choice (correction)"});
-  b.add("overseas.mature_ratio_fdi", field(o, &O::mature_ratio_fdi), kPositive,
-        {"share of Y", "mature affiliate size", "choice (correction)"});
+  b.add("overseas.k_I", field(o, &O::k_I), kNonNegative,
+        {"", "affiliate growth with information (intensive margin)", "v2 5.7"});
+  b.add("overseas.delta_So", field(o, &O::delta_So), kAny,
+        {"1/year", "affiliate decay", "v2 5.7"});
+  b.add("overseas.sigma_So", field(o, &O::sigma_So), kNonNegative,
+        {"", "sd of affiliate growth", "v2 5.7"});
+  b.add("overseas.mu_asia", field(o, &O::mu_asia), kPositive,
+        {"share of Y", "mature affiliate size in Asia", "v2 5.7", kCal});
+  b.add("overseas.mu_west", field(o, &O::mu_west), kPositive,
+        {"share of Y", "mature affiliate size in North America, Europe, others", "v2 5.7", kCal});
 }
 
 void add_learning(RegistryBuilder& b) {
@@ -524,8 +557,9 @@ void add_accounting(RegistryBuilder& b) {
   b.table("accounting");
   using A = AccountingParams;
   const auto a = &Params::accounting;
-  b.add("accounting.fixed_cost", field(a, &A::fixed_cost), kNonNegative,
-        {"share of Y_entry", "fixed cost"});
+  b.add("accounting.f_fix", field(a, &A::f_fix), kNonNegative,
+        {"workers", "fixed cost: an overhead at the industry's output per worker", "v2 5.10",
+         kCal});
   b.add("accounting.tax", field(a, &A::tax), kShare, {"share", "tax on positive profit"});
   b.add("accounting.interest_rate", field(a, &A::interest_rate), kNonNegative,
         {"1/year", "interest on max(0, K - W)", "choice"});
@@ -541,12 +575,21 @@ void add_accounting(RegistryBuilder& b) {
         {"", "sd of the productivity drift"});
   b.add("accounting.insolvency", field(a, &A::insolvency), Bounds{-kInf, 0, true, false},
         {"share of Y", "exit if W < insolvency * Y"});
-  b.add("accounting.min_sales", field(a, &A::min_sales), kShare,
-        {"share of Y_entry", "exit if Y < min_sales * Y_entry"});
+  b.add("accounting.c_exit", field(a, &A::c_exit), kShare,
+        {"share of mean Y", "decline exit below c_exit * mean_Y_k two years running", "v2 5.10",
+         kCal});
+  b.add("accounting.g_lp", field(a, &A::g_lp), kAny,
+        {"1/year", "labour-productivity trend of the employment target", "v2 5.10", kCal});
+  b.add("accounting.lambda_L", field(a, &A::lambda_L), closed(0, 1),
+        {"", "yearly adjustment of employment to its target", "v2 5.10", kCal});
   b.add("accounting.entry_rate", field(a, &A::entry_rate), kShare,
-        {"1/year", "entrants per alive firm"});
-  b.add("accounting.entry_max_L", field(a, &A::entry_max_L), at_least(1),
-        {"employees", "largest entrant"});
+        {"1/year", "entrants per alive firm under flat demand", "v2 5.10", kCal});
+  b.add("accounting.entry_elasticity", field(a, &A::entry_elasticity), kAny,
+        {"", "entry response to dlog D_k", "v2 5.10", kCal});
+  b.add("accounting.entry_gap", field(a, &A::entry_gap), kAny,
+        {"log", "entrants' productivity below an incumbent's", "v2 5.10"});
+  b.add("accounting.entry_sd", field(a, &A::entry_sd), kNonNegative,
+        {"log", "sd of entrants' productivity around it", "v2 5.10"});
 }
 
 void add_groups(RegistryBuilder& b) {
@@ -560,6 +603,10 @@ void add_groups(RegistryBuilder& b) {
         {"1/year", "probability of joining a group"});
   b.add("groups.join_min_L", field(g, &G::join_min_L), kNonNegative,
         {"employees", "smallest firm that joins a group"});
+  b.add("groups.rationalise", field(g, &G::rationalise), closed(0, 0.99),
+        {"share", "brand share a joiner hands to its acquirer", "v2 5.10b", kCal});
+  b.add("groups.tie_decay", field(g, &G::tie_decay), kShare,
+        {"1/year", "probability that a keiretsu tie ends", "v2 5.10b", kCal});
 }
 
 void add_levers(RegistryBuilder& b) {
@@ -624,6 +671,7 @@ std::vector<ParamInfo> build_registry() {
   add_regions(b);
   add_industries(b);
   add_firms(b);
+  add_establishments(b);
   add_managers(b);
   add_network(b);
   add_environment(b);

@@ -15,20 +15,35 @@ double relocation_hazard(const Params& p, const Environment& env, const Firms& f
                  R.theta_m * p.regions[r].g + R.size_elasticity * std::log(f.L[i] / 1000.0));
 }
 
-void relocate(const Params& p, Firms& f, std::size_t i, int r, double share, Stream& s,
-              YearCounters& c) {
+bool is_asia(int r) {
+  return r == int(Region::nies) || r == int(Region::asean) || r == int(Region::china);
+}
+
+void relocate(const Params& p, Firms& f, std::size_t i, int r, double share, double o_before,
+              Stream& s, YearCounters& c) {
   const std::size_t ir = i * kRegions + r;
+  // The amount moved (v2 5.3), from last year's open-market sales: to Asia the brand's
+  // offshored share rises (import-back); elsewhere exports to r become affiliate sales.
+  const bool asia = is_asia(r);
+  const double Mv = asia ? share * f.Ymkt[i] : std::min(f.X[ir], share * f.Ymkt[i]);
+  if (!(Mv > 0.0)) return;  // nothing moved: no relocation, no invitation
+  if (asia) {
+    f.o[ir] += share * (1.0 - o_before);
+  } else {
+    f.X[ir] -= Mv;
+    f.SoH[ir] += Mv;
+    f.So[ir] += Mv;
+  }
   if (f.mode[ir] != std::uint8_t(Mode::fdi)) {
     f.mode[ir] = std::uint8_t(Mode::fdi);
-    f.years_in[ir] = 0;
-    f.X[ir] = 0.0;  // the affiliate now serves the market
-    f.saj[ir] = beta_mean(s, p.regions[r].s_aj, p.firms.share_concentration);
+    // A relocation-made affiliate takes no early-failure draw (past the failure window).
+    f.years_in[ir] = std::uint8_t(p.overseas.fail_years);
     f.suj[ir] = beta_mean(s, p.regions[r].s_uj, p.firms.share_concentration);
   }
-  f.So[ir] += share * f.Y1[i];
-  f.K_abroad[ir] += share * f.K_dom[i];
-  f.K_dom[i] *= 1.0 - share;
-  f.relocation_cut[i] *= 1.0 - share;
+  const double moved = f.Y1[i] > 0.0 ? Mv / f.Y1[i] : 0.0;
+  f.moved[ir] += moved;
+  f.K_abroad[ir] += moved * f.K_dom[i];
+  f.K_dom[i] *= 1.0 - std::min(1.0, moved);
   f.relocated_mask[i] |= std::uint8_t(1u << r);
   if (!f.ever_international[i]) {
     f.ever_international[i] = 1;
@@ -44,14 +59,18 @@ void relocate_large_firms(const Params& P, const YearContext& y, const Environme
     Stream s = y.stream(f, i, Purpose::relocation);
     std::array<double, kRegions> u{};
     for (auto& x : u) x = s.uniform();  // one fixed draw per event (spec 9, smooth objective)
+    // All of the year's relocations use last year's o and Ymkt (v2 5.3).
+    double o_before = 0.0;
+    for (int r = 0; r < kRegions; ++r) o_before += f.o[i * kRegions + r];
     for (int r = 0; r < kRegions; ++r)
-      if (u[r] < relocation_hazard(P, env, f, i, r)) relocate(P, f, i, r, P.relocation.phi, s, c);
+      if (u[r] < relocation_hazard(P, env, f, i, r))
+        relocate(P, f, i, r, P.relocation.phi, o_before, s, c);
     for (std::size_t k = 0; k < P.shocks.size(); ++k) {
       const auto& shock = P.shocks[k];
       if (shock.year != y.year) continue;
       Stream ss = y.stream(f, i, Purpose::shock);
       for (std::size_t skip = 0; skip < k; ++skip) ss.uniform();
-      if (ss.uniform() < shock.share_of_le) relocate(P, f, i, shock.region, shock.fraction, s, c);
+      if (ss.uniform() < shock.share_of_le) relocate(P, f, i, shock.region, shock.fraction, o_before, s, c);
     }
   });
 }

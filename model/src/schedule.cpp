@@ -64,7 +64,7 @@ constexpr std::array kSchedule = {
     Step{"overseas", "operate_overseas", "overseas", "6.7 (5.7)",
          "firms (exports, affiliates, information, sales)",
          "firms (exports, affiliates, failures, productivity, overseas size)",
-         [](P p, Y y, State& s) { operate_overseas(p, y, s.firms); }},
+         [](P p, Y y, State& s) { operate_overseas(p, y, s.env, s.firms); }},
     Step{"learning", "learn", "learning", "6.8 (5.8)",
          "firms (information, markets), networks (peers, customers)",
          "neighbour records, firms (information, ties, experience, language)",

@@ -16,7 +16,7 @@ World::World(const Params& params, StreamKey key, Executor exec)
       key_(key),
       exec_(std::move(exec)),
       s_(initialize(params_, exec_, key_)),
-      next_year_(params_.start_year),
+      next_year_(params_.start_year + 1),  // the initial state is the start year (v2 2.6)
       step_seconds_(schedule().size()) {}
 
 void World::step() {

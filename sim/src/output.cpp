@@ -186,6 +186,12 @@ void write_declared_names(const H5::Group& meta) {
                     H5::PredType::NATIVE_DOUBLE, model::kSurvey.min_employees);
 }
 
+// National enterprises per simulated firm (v2 2.6): model counts times this are national counts.
+void write_national_scale(const H5::Group& meta, double scale) {
+  write_scalar_attr(meta, "national_scale", H5::PredType::IEEE_F64LE, H5::PredType::NATIVE_DOUBLE,
+                    scale);
+}
+
 void write_meta(const H5::H5File& file, const Results& results) {
   const H5::Group meta = file.createGroup("meta");
   const ResultsMeta& m = results.meta;
@@ -197,6 +203,7 @@ void write_meta(const H5::H5File& file, const Results& results) {
   write_string_attr(meta, "scenario_yaml", m.scenario_yaml);
   write_string_attr(meta, "resolved_parameters", m.resolved_parameters);
   write_string_attr(meta, "created_utc", m.created_utc);
+  write_national_scale(meta, m.national_scale);
   write_scalar_attr(meta, "seed", H5::PredType::STD_U64LE, H5::PredType::NATIVE_UINT64, m.seed);
   write_scalar_attr(meta, "points", H5::PredType::STD_I32LE, H5::PredType::NATIVE_INT32,
                     std::int32_t{results.points});
@@ -347,6 +354,8 @@ Results read_file(const std::string& path) {
   r.meta.resolved_parameters = read_string_attr(meta, "resolved_parameters");
   r.meta.created_utc = read_string_attr(meta, "created_utc");
   r.meta.seed = read_integer_attr<std::uint64_t>(meta, "seed", H5::PredType::NATIVE_UINT64);
+  if (meta.attrExists("national_scale"))
+    meta.openAttribute("national_scale").read(H5::PredType::NATIVE_DOUBLE, &r.meta.national_scale);
   r.points = read_integer_attr<std::int32_t>(meta, "points", H5::PredType::NATIVE_INT32);
   r.reps = read_integer_attr<std::int32_t>(meta, "reps", H5::PredType::NATIVE_INT32);
 

@@ -10,6 +10,7 @@
 #include <mutex>
 
 #include "smesim/analysis/statistics.hpp"
+#include "smesim/model/initialization.hpp"
 #include "smesim/version.hpp"
 
 namespace smesim::sim {
@@ -31,6 +32,7 @@ ResultsMeta make_meta(const Scenario& scenario, std::uint64_t seed) {
   m.scenario_file = scenario.file;
   m.scenario_yaml = scenario.yaml;
   m.resolved_parameters = resolved_yaml(scenario.params);
+  m.national_scale = model::national_scale(scenario.params);
   const std::time_t now = std::chrono::system_clock::to_time_t(std::chrono::system_clock::now());
   char buf[32];
   std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", std::gmtime(&now));
@@ -47,8 +49,9 @@ std::pair<std::string, std::string> t_quantile_attribute(int reps) {
 ReplicationOutput run_replication(const model::Params& p, model::StreamKey key, bool keep) {
   model::World world(p, key, tbb_executor());
   ReplicationOutput out;
-  while (!world.finished()) {
-    world.step();
+  // The initial state is the start year's observation (v2 2.6); the first step is the next year.
+  for (bool first = true; first || !world.finished(); first = false) {
+    if (!first) world.step();
     out.aggregates.push_back(world.aggregates());
     const int y = world.year();
     if (keep && y >= p.output.panel_from && y <= p.output.panel_to) world.append_panel(out.panel);

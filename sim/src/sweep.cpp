@@ -19,6 +19,7 @@
 #include <sstream>
 
 #include "smesim/analysis/statistics.hpp"
+#include "smesim/model/initialization.hpp"
 #include "smesim/model/world.hpp"
 #include "smesim/sim/errors.hpp"
 #include "smesim/sim/run.hpp"
@@ -526,6 +527,7 @@ void run_unit(const SweepSpec& spec, int unit, const std::string& dir) {
   res.decisions = std::move(run.decisions);
   res.meta.seed = params.seed;
   res.meta.resolved_parameters = resolved_yaml(params);
+  res.meta.national_scale = model::national_scale(params);
   res.attributes = {{"sweep_fingerprint", spec.fingerprint}, {"sweep_unit", std::to_string(unit)}};
   std::lock_guard lock(hdf5_mutex());
   write_results(unit_file(dir, unit), res);

@@ -12,7 +12,8 @@ double fixed_cost(const Params& p, const Firms& f, std::size_t i, Mode m, int r)
 // V, the value of a move relative to the firm's profit; `cost_factor` scales F_mr
 // (1 - rate_subsidy for a firm eligible for the policy loan).
 double decision_value(const Params& p, const Environment& env, const Firms& f, std::size_t i,
-                      Mode m, int r, double pull_orders, double cost_factor = 1.0);
+                      Mode m, int r, double pull_orders, double cost_factor = 1.0,
+                      double* push = nullptr);  // push: the push term over profit
 
 // Whether firm i may use the policy loan (the lever is active, and the firm an SME if sme_only).
 bool eligible_for_loan(const Params& p, const Firms& f, std::size_t i);

@@ -49,6 +49,33 @@ inline double truncated_pareto(Stream& s, double lo, double hi, double alpha) {
   const double tail = std::pow(lo / hi, alpha);
   return lo * std::pow(1.0 - u * (1.0 - tail), -1.0 / alpha);
 }
+// The mean of the truncated Pareto on [lo, hi] with tail index alpha (density ~ L^-(alpha+1);
+// any real alpha, alpha = 0 and 1 by their limits).
+inline double truncated_pareto_mean(double lo, double hi, double alpha) {
+  const double eps = 1e-9;
+  const double l = std::log(hi / lo);
+  if (std::abs(alpha) < eps) return (hi - lo) / l;
+  if (std::abs(alpha - 1.0) < eps) return l / (1.0 / lo - 1.0 / hi);
+  return alpha / (alpha - 1.0) * (std::pow(hi, 1.0 - alpha) - std::pow(lo, 1.0 - alpha)) /
+         (std::pow(hi, -alpha) - std::pow(lo, -alpha));
+}
+// The tail index whose truncated Pareto on [lo, hi] has mean `mean` (lo < mean < hi), by
+// bisection (the mean falls as alpha rises).
+inline double truncated_pareto_index(double lo, double hi, double mean) {
+  double a = -20.0, b = 20.0;
+  for (int it = 0; it < 200; ++it) {
+    const double m = 0.5 * (a + b);
+    (truncated_pareto_mean(lo, hi, m) > mean ? a : b) = m;
+  }
+  return 0.5 * (a + b);
+}
+// A draw of the truncated Pareto on [lo, hi] with any real tail index, by inversion.
+inline double truncated_pareto_any(Stream& s, double lo, double hi, double alpha) {
+  const double u = s.uniform();
+  if (std::abs(alpha) < 1e-9) return lo * std::pow(hi / lo, u);
+  const double tail = std::pow(lo / hi, alpha);
+  return std::min(hi, lo * std::pow(1.0 - u * (1.0 - tail), -1.0 / alpha));
+}
 inline double uniform_between(Stream& s, double lo, double hi) {
   return lo + (hi - lo) * s.uniform();
 }

@@ -23,4 +23,12 @@ void select_firms(const Executor& exec, Firms& f, const std::vector<std::uint32_
 // Growth of domestic and foreign demand, exchange rate, FTA coverage and tariffs (5.1).
 void update_environment(const Params& p, const YearContext& y, Environment& env);
 
+// Census shipments S(year) / S(start year), with the trend of the last five data years after
+// environment.data_until (v2 5.1).
+double demand_level(const Params& p, int year);
+// Industry weights w_k(year), proportional to w0_k exp(g_k (year - start)), summing to 1.
+std::array<double, kIndustries> industry_weights(const Params& p, const Environment& env, int year);
+// Export shares, regional costs c_r(year), adv_r and tariffs for env.fx and env.fta.
+void set_costs(const Params& p, int year, Environment& env);
+
 }  // namespace smesim::model

@@ -33,12 +33,20 @@ struct Firms {
   std::vector<double> Y_keiretsu, Y_parts, Y_back, Y_exports;  // components of this year's Y
   std::vector<double> relocation_cut;  // product of (1 - moved share) over this year's relocations
   std::vector<double> overseas_size;   // 1 + sum So + sum X after last year's overseas step
+  // v2: the brand (log weight in the industry's market, 5.4), employment at entry (5.10), and
+  // years below the decline threshold (0, 1, 2).
+  std::vector<double> z, L_entry;
+  std::vector<std::uint8_t> years_small;
 
   // Per region (i * kRegions + r).
   // Shares in [0, 1] (import-back and Japanese-input shares, information) and the manager traits
   // below are stored in single precision: 7 significant digits are far finer than anything the
   // model resolves, and the state then fits in 512 bytes per firm (docs/performance.md).
   std::vector<double> X, So, K_abroad;
+  // v2 5.3-5.7: offshored share of the firm's brand by region (So = SoJ + SoH, SoJ = o s D_k),
+  // affiliate sales to the host and third markets, the share of last year's Y that an LE moved
+  // abroad this year (its suppliers' dB = B * moved), and a supplier's moved orders this year.
+  std::vector<double> o, SoH, moved, follow;
   std::vector<float> saj, suj, info;
   std::vector<std::uint16_t> ties;
   std::vector<std::uint8_t> years_in, mode;
@@ -141,10 +149,17 @@ struct Firms {
     f("experience", s.experience, 0.0f, false);
     f("age", s.age, 0.0f, false);
     f("relocation_cut", s.relocation_cut, 1.0, false);
+    f("z", s.z, 0.0, false);
+    f("L_entry", s.L_entry, 0.0, false);
+    f("years_small", s.years_small, 0, false);
     f("experience_region", s.experience_region, -1, false);
     f("X", s.X, 0.0, true);
     f("So", s.So, 0.0, true);
     f("K_abroad", s.K_abroad, 0.0, true);
+    f("o", s.o, 0.0, true);
+    f("SoH", s.SoH, 0.0, true);
+    f("moved", s.moved, 0.0, true);
+    f("follow", s.follow, 0.0, true);
     f("saj", s.saj, 0.0f, true);
     f("suj", s.suj, 0.0f, true);
     f("info", s.info, 0.0f, true);

@@ -23,9 +23,34 @@ struct Population {
 };
 Population count_population(const Params& p, const Firms& f);
 
+// The economy as the published statistics see it (v2 2.3, 5.7, 8): the derived establishments
+// of every alive enterprise in the Census size classes, the enterprise-basis SME shares, affiliate
+// sales and import-back by region, and the international activity of SMEs and of the firms the
+// survey covers (L >= 50).
+inline constexpr std::size_t kCensusClasses = 8;  // 4-9, ..., 200-299, 300+
+inline constexpr std::array<std::string_view, kCensusClasses> kCensusClassNames = {
+    "4_9", "10_19", "20_29", "30_49", "50_99", "100_199", "200_299", "300plus"};
+int census_class(double employees);  // index in kCensusClassNames, -1 below 4
+struct Census {
+  std::array<double, kCensusClasses> establishments{}, employees{}, shipments{};
+  double est_ge10 = 0, emp_ge10 = 0, ship_ge10 = 0;
+  double enterprises = 0, sme_enterprises = 0, L_ent = 0, L_sme_ent = 0, Y_ent = 0, Y_sme_ent = 0;
+  double Y = 0, So = 0, linked_exports = 0, subcontracting_smes = 0;
+  std::array<double, kRegions> SoJ{}, SoH{}, sme_exporting{}, ge50_affiliate{}, ge50_exporting{};
+  double sme_exporting_asia = 0;  // SMEs exporting to any of NIEs, ASEAN, China
+  double total(const std::array<double, kCensusClasses>& a) const {
+    double t = 0;
+    for (double x : a) t += x;
+    return t;
+  }
+};
+Census count_census(const Params& p, const Firms& f);
+
 // What an aggregate's value reads.
 struct ObservedYear {
   const Population& population;
+  const Census& census;
+  const Params& params;
   const YearCounters& counters;
   const Environment& env;
 };

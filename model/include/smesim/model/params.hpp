@@ -53,6 +53,7 @@ struct RegionParams {
   double s_aj = 0.1;   // mean import-back share of an affiliate
   double s_uj = 0.25;  // mean supply-from-Japan share of an affiliate
   double M0 = 1.0;     // foreign demand index M_r in the start year (model choice)
+  double c_growth = 0.0;  // log growth of c_r per year after 2005 (v2 5.1; rising wages abroad)
 };
 
 // Per-industry data (spec 2.2).
@@ -62,8 +63,7 @@ struct IndustryParams {
   double theta0_k = 0.0;     // relocation propensity of its large firms
   bool assembler = false;    // large firms may head keiretsu
   bool supplier = false;     // its SMEs may be keiretsu suppliers (spec 5.2)
-  double y_k = 30.0;         // output per employee at a = 0 (cal)
-  double alpha_size = 1.15;  // Pareto tail of firm size (model choice: per industry, spec 2.2)
+  double y_k = 1.0;          // relative output per employee at a = 0 (v2: the level is solved)
 };
 
 // A piecewise path over years: linear interpolation, or a step function (value holds until the
@@ -87,15 +87,29 @@ struct Shock {
 struct FirmInitParams {
   double L_min = 4.0, L_max = 50000.0;  // truncated Pareto support
   double le_threshold = 300.0;          // LE iff L > le_threshold (CE16 Table 2)
-  double a_size_slope = 0.15, a_sd = 0.3;
+  double a_size_slope = 0.28, a_sd = 0.3;  // v2 2.3: employment-weighted Census slope
   double rd_rate_le = 0.03, rd_rate_sme = 0.01, rd_rate_sd = 0.5;  // lognormal mean, log-sd
   double rd_zero_share_sme = 0.4;
   double W_share = 0.3, K_share = 0.4;
   double init_export_share_sme = 0.01;  // SMEs exporting in the start year
-  double init_export_share_le = 0.3;    // LEs exporting in the start year (model choice)
+  double x_le = 0.24;  // LEs' exports / Y in the start year (1985 exports over LE shipments)
   double init_fdi_share_le = 0.2;
   double init_fdi_share_sme = 0.002;  // model choice: a few SMEs own affiliates in 1985
   double share_concentration = 8.0;   // Beta concentration for saj, suj
+};
+
+// Derived establishments of an enterprise (v2 2.3), from two published bases (block 1, no
+// simulation).
+struct EstablishmentParams {
+  double q_small = 0.35;       // share of an LE's employees in its small plants
+  double y_rel = 0.69;         // output per worker of small plants relative to large ones
+  double l_est_small = 103.0;  // employees of an LE's small plant (1985 mean of 50-299)
+  double l_est_le = 817.0;     // employees of an LE's large plant (1985 mean of 300+)
+};
+
+// The simulated survey's frame and the national scale (v2 2.6, 8).
+struct ScaleParams {
+  double national_population = 0;  // enterprises with 4+ employees in 1985 (0: from the Census)
 };
 
 struct ManagerParams {
@@ -125,7 +139,10 @@ struct NetworkParams {
 };
 
 struct EnvironmentParams {
-  double domestic_noise = 0.03, foreign_noise = 0.03;
+  double domestic_noise = 0.0, foreign_noise = 0.03;  // domestic: after the data only
+  int data_until = 2004;  // last year of data any exogenous path uses (a hindcast's cut-off)
+  double eta_fx = 0.5;    // dlog X_r += eta_fx * dlog fx (v2 5.1)
+  double k_dom = 1.43;    // domestic corporations' sales / Census shipments (opr_meti, v2 5.7)
   double fx_ref = 110.0;
   double fta_tau_cut = 0.5;
   // true: adv_r = 1 - c_r * fx / fx_ref (a strong yen, small fx, favours production abroad, as
@@ -141,10 +158,10 @@ struct RelocationParams {
 };
 
 struct ProductionParams {
-  double psi = 0.5, gamma_in = 0.6;
-  double kappa_rep = 0.03;             // (cal)
-  double sigma_y = 0.12;               // (cal)
-  double chi_sme = 0.3, chi_le = 0.3;  // (cal)
+  double psi = 0.5;
+  double kappa_rep = 0.03;  // (cal)
+  double sigma_t = 0.12;    // transitory sales shock (cal)
+  double sigma_p = 0.10;    // persistent brand shock (cal)
   double productivity_pass = 0.5;
 };
 
@@ -164,6 +181,8 @@ struct DecisionParams {
   double kappa_ell = 1.0;
   double kappa_r = 2.0;  // (cal)
   double kappa_p = 3.0;  // (cal)
+  double kappa_p2 = 1.0;
+  double theta_c_sme = 0.05;  // (cal) SME FDI sees the cost advantage (v2 5.6)
   double kappa_pull = 1.0;
   double beta_v = 1.0;
   double beta_0 = -3.0;  // (cal)
@@ -181,7 +200,10 @@ struct OverseasParams {
   double affiliate_return = 0.07;
   // Model choice (docs/model.md): the learning premium of 5.7 fades as the channel matures, so
   // overseas sales grow like their market once they reach this multiple of domestic production.
-  double mature_ratio_export = 0.3, mature_ratio_fdi = 1.0;
+  double mature_ratio_export = 0.3;
+  // The intensive margin (v2 5.7): dlog SoH = g_r + k_I I (1 - So / (mu_r Y)) - delta_So + noise.
+  double k_I = 0.3, delta_So = 0.05, sigma_So = 0.10;
+  double mu_asia = 0.2, mu_west = 0.2;  // (cal)
 };
 
 struct LearningParams {
@@ -190,18 +212,24 @@ struct LearningParams {
 };
 
 struct AccountingParams {
-  double fixed_cost = 0.03, tax = 0.3, interest_rate = 0.02;
+  double f_fix = 0.04;  // (cal) overhead in workers at the industry's output per worker
+  double tax = 0.3, interest_rate = 0.02;
   double emp_elasticity = 0.7;
+  double g_lp = 0.012, lambda_L = 0.5;  // (cal) labour productivity trend, adjustment speed
   double xi_rd = 0.3, sigma_rd = 0.3;  // sigma_rd (cal)
   double innovation = 0.01;
   double drift = 0.01, drift_sd = 0.03;
-  double insolvency = -0.2, min_sales = 0.2;
-  double entry_rate = 0.035, entry_max_L = 50.0;
+  double insolvency = -0.2;
+  double c_exit = 0.03;  // (cal) decline exit below c_exit * mean_Y_k two years running
+  double entry_rate = 0.035, entry_elasticity = 1.0;  // (cal)
+  double entry_gap = 0.2, entry_sd = 0.3;
 };
 
 struct GroupParams {
   double p_leave_group = 0.02, leave_order_cut = 0.3;  // leave_order_cut (cal)
   double p_join_group = 0.01, join_min_L = 50.0;
+  double rationalise = 0.2;  // (cal) brand share a joiner hands to its acquirer (v2 5.10b)
+  double tie_decay = 0.015;  // (cal) yearly end of a keiretsu tie
 };
 
 struct LoansLever {
@@ -232,9 +260,15 @@ struct Levers {
 };
 
 struct Paths {
-  Path g_dom{Path::Interpolation::step, {{1985, 0.02}, {1992, 0.0}, {2010, -0.005}}};
+  // v2 5.1: a shift of the log growth of domestic demand on top of the Census path (and of its
+  // trend after the data): 0 reproduces the data.
+  Path g_dom{Path::Interpolation::step, {{1985, 0.0}}};
+  // Calendar-year averages, yen per dollar (data/targets/exchange_rate.csv); the last value holds.
   Path fx{Path::Interpolation::linear,
-          {{1985, 240}, {1988, 130}, {1995, 95}, {2000, 110}, {2012, 80}, {2015, 120}}};
+          {{1985, 238.47}, {1986, 168.35}, {1987, 144.60}, {1988, 128.17}, {1989, 138.07},
+           {1990, 145.00}, {1991, 134.59}, {1992, 126.78}, {1993, 111.08}, {1994, 102.18},
+           {1995, 93.96},  {1996, 108.78}, {1997, 120.99}, {1998, 130.91}, {1999, 113.73},
+           {2000, 107.80}, {2001, 121.57}, {2002, 125.22}, {2003, 115.94}, {2004, 108.15}}};
   Path fta_coverage{Path::Interpolation::linear, {{2002, 0.0}, {2013, 0.18}}};
 };
 
@@ -249,13 +283,15 @@ struct OutputParams {
 struct Params {
   std::string name = "baseline";
   std::uint64_t seed = 20051;
-  int population = 30000;
+  int population = 42243;  // one tenth of national scale (v2 2.6)
   int start_year = 1985, end_year = 2030, burn_in_end = 1993;
   int replications = 1;
 
   std::array<RegionParams, kRegions> regions = default_regions();
   std::array<IndustryParams, kIndustries> industries = default_industries();
   FirmInitParams firms;
+  EstablishmentParams establishments;
+  ScaleParams scale;
   ManagerParams managers;
   NetworkParams network;
   EnvironmentParams environment;

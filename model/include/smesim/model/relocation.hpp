@@ -10,11 +10,15 @@ namespace smesim::model {
 double relocation_hazard(const Params& p, const Environment& env, const Firms& f, std::size_t i,
                          int r);
 
-// Moves `share` of firm i's last-year domestic production to an affiliate in r; production lines
-// (and the same share of domestic fixed assets) go with it. The open-market cut is applied in
-// production (5.4).
-void relocate(const Params& p, Firms& f, std::size_t i, int r, double share, Stream& s,
-              YearCounters& c);
+// True for NIEs, ASEAN and China (relocation there serves Japan: import-back).
+bool is_asia(int r);
+
+// LE i relocates share `share` to r (v2 5.3): to Asia its offshored share o_i[r] rises by
+// share * (1 - o_before) (o_before: o_i of last year) and Mv = share * Ymkt_i(t-1); elsewhere
+// Mv = min(X_i[r], share * Ymkt_i(t-1)) moves from exports to affiliate sales. Records
+// moved[r] = Mv / Y_i(t-1) for its suppliers; Mv = 0 is no relocation.
+void relocate(const Params& p, Firms& f, std::size_t i, int r, double share, double o_before,
+              Stream& s, YearCounters& c);
 
 // Every alive LE relocates to each region with its hazard, and to a shock's region with the
 // shock's probability in the shock's year.

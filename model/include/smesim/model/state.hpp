@@ -43,6 +43,7 @@ struct Candidate {
   std::int8_t region;
   Outcome outcome = Outcome::declined;
   bool would_take = false;
+  bool pushed = false;  // taken only because of the push term (v2 5.6)
   double V = 0.0;
   double F = 0.0;  // F_mr
 };
@@ -56,6 +57,8 @@ struct YearCounters {
   double entries = 0, first_moves = 0, first_moves_pulled = 0, relocations = 0;
   std::array<double, kExitCauses> exits{};  // by ExitCause
   double group_joins = 0, group_leaves = 0;
+  std::array<double, kSources> first_moves_by_source{};  // v2 8
+  double first_moves_pushed = 0, ties_ended = 0, rationalised = 0;
   double loans_granted = 0, jetro_enrolled = 0, trained = 0, successions_supported = 0;
   double spend_loans = 0, spend_jetro = 0, spend_training = 0, spend_succession = 0;
 
@@ -73,6 +76,13 @@ struct YearCounters {
       &c.first_moves_pulled, 1);
     f("relocations", "events", "LE relocations (hazard and shocks)", &c.relocations, 1);
     f("exits", "firms", "exits, by ExitCause", c.exits.data(), c.exits.size());
+    f("first_moves_by_source", "firms", "first moves by decision, by Source",
+      c.first_moves_by_source.data(), c.first_moves_by_source.size());
+    f("first_moves_pushed", "firms", "first moves taken only because of the push term",
+      &c.first_moves_pushed, 1);
+    f("ties_ended", "ties", "keiretsu ties that ended (decay)", &c.ties_ended, 1);
+    f("rationalised", "firms", "joiners that handed brand share to an acquirer", &c.rationalised,
+      1);
     f("group_joins", "firms", "firms that joined a customer's group", &c.group_joins, 1);
     f("group_leaves", "firms", "firms that left their customer's group", &c.group_leaves, 1);
     f("loans_granted", "firms", "policy loans granted", &c.loans_granted, 1);
@@ -98,9 +108,17 @@ struct YearCounters {
 // The economy-wide state of one year (spec 5.1).
 struct Environment {
   int year = 0;
-  double g_dom = 0, fx = 0, fta = 0;
-  std::array<double, kIndustries> D{}, D_eff{}, D_eff_prev{}, import_share{};
-  std::array<double, kRegions> M{}, adv{}, tau{};
+  double g_dom = 0, fx = 0, fx_prev = 0, fta = 0;
+  // D: the open market for Japanese brands (v2 5.1); D1..D3 its values 1..3 years ago; D0 and w0
+  // its 1985 level and industry weights; trend: log growth after the data.
+  std::array<double, kIndustries> D{}, D1{}, D2{}, D3{}, D0{}, w0{}, import_share{};
+  double demand_shift = 0;  // sum of the g_dom path (and noise after the data) so far
+  // Per industry after production: sum of exp(z) of alive firms, mean Y, output per worker and
+  // mean productivity, alive count (v2 5.4, 5.10).
+  std::array<double, kIndustries> Z{}, mean_Y{}, ybar{}, abar{}, alive{};
+  std::array<double, kRegions> M{}, adv{}, tau{}, export_share{}, c{};
+  double y = 0;               // output per worker at a = 0 (solved at initialization, v2 2.6)
+  double national_scale = 1;  // national enterprises / population
 };
 
 // Alive firms by keiretsu tier (heads first), each in slot order: production's order (5.4).

@@ -15,10 +15,10 @@ namespace smesim::model {
 
 class World {
  public:
-  // The initial state (initialization.hpp), as of the end of year params.start_year - 1.
+  // The initial state (initialization.hpp): the observation of params.start_year (v2 2.6).
   World(const Params& params, StreamKey key, Executor exec = Executor::serial());
 
-  // Runs one year (the next after the last stepped one, starting with params.start_year): every
+  // Runs one year (the next after the last one, starting with params.start_year + 1): every
   // step of schedule() in order. In a checked build (SMESIM_CHECKED), the state's invariants are
   // checked after each step (checks.hpp).
   void step();

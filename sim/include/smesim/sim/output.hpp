@@ -25,6 +25,7 @@ struct ResultsMeta {
   std::string scenario_yaml;
   std::string resolved_parameters;
   std::string created_utc;  // ISO 8601, e.g. 2026-11-25T12:00:00Z
+  double national_scale = 1.0;  // national enterprises per simulated firm (v2 2.6)
 };
 
 // A further float64 dataset of any shape, at `path` below the root (e.g. "points/relocation.phi",
