@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <map>
@@ -441,4 +442,18 @@ TEST_F(MacroCalibration, SeriesThatCannotBeTargetsAreInputErrors) {
   EXPECT_NE(
       error_of("targets: none\nmacro_targets: {file: nope.csv}\n").find("cannot open target file"),
       std::string::npos);
+}
+
+// docs/calibration.md's table of default tolerances is generated from default_tolerances().
+TEST(GeneratedDocs, TargetTolerances) {
+  std::string text = "| series (pattern) | tolerance | why |\n|---|---|---|\n";
+  for (const auto& e : default_tolerances()) {
+    char value[64];
+    if (e.tolerance.kind == ToleranceKind::relative)
+      std::snprintf(value, sizeof value, "%g %% of the value", 100 * e.tolerance.value);
+    else
+      std::snprintf(value, sizeof value, "%g (in the unit)", e.tolerance.value);
+    text += "| `" + e.pattern + "` | " + value + " | " + e.tolerance.why + " |\n";
+  }
+  smesim::test::check_generated("calibration.md", "tolerances", text);
 }
