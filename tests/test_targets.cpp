@@ -457,3 +457,20 @@ TEST(GeneratedDocs, TargetTolerances) {
   }
   smesim::test::check_generated("calibration.md", "tolerances", text);
 }
+
+TEST_F(MacroCalibration, TheExampleOfTheDocsLoads) {
+  std::ifstream in(std::string(SMESIM_SOURCE_DIR) + "/docs/calibration.md");
+  std::stringstream ss;
+  ss << in.rdbuf();
+  const std::string doc = ss.str();
+  const auto from = doc.find("```yaml\ntargets: none");
+  ASSERT_NE(from, std::string::npos);
+  const auto to = doc.find("```\n", from + 8);
+  std::string block = doc.substr(from + 8, to - from - 8);
+  for (std::size_t at; (at = block.find("../data/targets")) != std::string::npos;)
+    block.replace(at, 15, kTargetsDir);
+  const auto c = load_calibration(write(block));
+  EXPECT_EQ(c.table3_count, 0u);
+  EXPECT_GT(c.macro.size(), 20u);
+  for (const auto& f : c.macro) EXPECT_EQ(f.status, "") << f.row.series;
+}
