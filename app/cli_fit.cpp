@@ -31,6 +31,7 @@ struct FitArgs {
   std::vector<std::string> targets, tolerances;
   int point = 0;
   int until = 0;
+  bool all = false;
 };
 
 analysis::ToleranceOverrides parse_tolerances(const std::vector<std::string>& items) {
@@ -72,11 +73,10 @@ int run_fit(const FitArgs& a) {
   if (!a.calibration.empty()) {
     const auto c = analysis::load_calibration(a.calibration);
     for (auto& f : table)
-      f.in_objective = f.status == analysis::kStatusOk && analysis::in_objective(c, f.row) &&
-                       (a.until == 0 || f.row.year <= a.until);
+      f.in_objective = analysis::in_objective(c, f.row) && (a.until == 0 || f.row.year <= a.until);
   }
   if (!a.out.empty()) sim::check_output_path(a.out);
-  std::cout << analysis::fit_text(table, scale);
+  std::cout << analysis::fit_text(table, scale, a.all);
   if (!a.out.empty()) {
     const std::string tmp = a.out + ".tmp-" + std::to_string(::getpid());
     {
@@ -108,6 +108,7 @@ void add_fit_command(CLI::App& app, Action& action) {
                   "Calibration file whose macro_targets mark the rows in the objective");
   cmd->add_option("--until", a->until,
                   "With --calibration: only targets of years up to YEAR are in the objective");
+  cmd->add_flag("--all", a->all, "Also list the rows that are not comparable (the CSV has all)");
   cmd->add_option("--tolerance", a->tolerances,
                   "SERIES=VALUE: override a tolerance (a fraction of the value for levels, in "
                   "the unit for fractions and changes; SERIES may hold '*')");

@@ -66,7 +66,10 @@ TEST_F(Fit, DefaultTargetsShowMissingAggregatesAndRealValues) {
   ASSERT_EQ(r.exit_code, 0) << r.output;
   EXPECT_NE(r.output.find("Fit to macro targets"), std::string::npos) << r.output;
   EXPECT_NE(r.output.find("missing"), std::string::npos);
-  EXPECT_NE(r.output.find("not comparable"), std::string::npos);
+  EXPECT_NE(r.output.find("not comparable (not listed; --all lists them)"), std::string::npos);
+  EXPECT_EQ(r.output.find("employees_sizeclass_1_3"), std::string::npos);
+  const auto all = shell(cli("fit " + h5() + " --all"));
+  EXPECT_NE(all.output.find("employees_sizeclass_1_3"), std::string::npos);
   const std::string csv = read(out);
   EXPECT_FALSE(fs::exists(out.string() + ".tmp-" + std::to_string(getpid())));
   EXPECT_EQ(csv.rfind("series,year,target,sim,ci95_low,ci95_high,scale,z,in_objective,status,", 0),

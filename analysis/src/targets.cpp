@@ -689,7 +689,7 @@ std::string fit_csv(const std::vector<FitRow>& rows) {
   return o.str();
 }
 
-std::string fit_text(const std::vector<FitRow>& rows, double national_scale) {
+std::string fit_text(const std::vector<FitRow>& rows, double national_scale, bool all) {
   std::ostringstream o;
   char buf[512];
   std::snprintf(buf, sizeof buf,
@@ -702,6 +702,12 @@ std::string fit_text(const std::vector<FitRow>& rows, double national_scale) {
   o << buf;
   int ok = 0, within = 0, objective = 0;
   for (const auto& f : rows) {
+    if (f.status == kStatusOk && std::isfinite(f.z)) {
+      ++ok;
+      within += std::abs(f.z) <= 1;
+    }
+    objective += f.in_objective;
+    if (!all && f.status == kStatusNotComparable) continue;
     const std::string interval =
         std::isfinite(f.low) ? "[" + show(f.low) + ", " + show(f.high) + "]" : "-";
     std::snprintf(buf, sizeof buf, "  %-42s %4d %12s %12s %25s %10s %7s %3s  %s\n",
@@ -710,16 +716,13 @@ std::string fit_text(const std::vector<FitRow>& rows, double national_scale) {
                   std::isfinite(f.z) ? show(f.z).c_str() : "-", f.in_objective ? "yes" : "no",
                   f.status.c_str());
     o << buf;
-    if (f.status == kStatusOk && std::isfinite(f.z)) {
-      ++ok;
-      within += std::abs(f.z) <= 1;
-    }
-    objective += f.in_objective;
   }
   std::map<std::string, int> count;
   for (const auto& f : rows) ++count[f.status];
   o << "\n";
-  for (const auto& [status, n] : count) o << "  " << n << " " << status << "\n";
+  for (const auto& [status, n] : count)
+    o << "  " << n << " " << status
+      << (!all && status == kStatusNotComparable ? " (not listed; --all lists them)" : "") << "\n";
   std::snprintf(buf, sizeof buf,
                 "%d of %d comparable targets within one scale (|z| <= 1); %d in the calibration "
                 "objective\n",

@@ -159,9 +159,10 @@ double national_scale_of(const sim::Results& results);
 // national_scale_of(results) when the file does not have it as a plain attribute.
 double read_national_scale(const std::string& path, const sim::Results& results);
 
-// The fit table as CSV (header and one line per row) and as a readable text table.
+// The fit table as CSV (header and one line per row) and as a readable text table (with `all`
+// false, without the rows that are not comparable; the summary counts them).
 std::string fit_csv(const std::vector<FitRow>& rows);
-std::string fit_text(const std::vector<FitRow>& rows, double national_scale);
+std::string fit_text(const std::vector<FitRow>& rows, double national_scale, bool all = false);
 
 // The name of a macro target in a calibration (trace column, printout): "series@year".
 std::string target_name(const TargetRow& row);
