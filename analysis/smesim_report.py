@@ -970,7 +970,11 @@ def fit(page: Page, d: Data, p: int, where: str, smesim: str | None) -> None:
         page.note("The smesim executable was not found (give --smesim PATH), so the fit table "
                   "is not computed here; run `smesim fit` on the file.")
         return
-    rows = run_fit(smesim, d.path, p)
+    try:
+        rows = run_fit(smesim, d.path, p)
+    except RuntimeError as e:  # e.g. no data/targets near the executable
+        page.note(f"The fit table could not be computed: {e}")
+        return
     counts: dict[str, int] = {}
     for r in rows:
         counts[r["status"]] = counts.get(r["status"], 0) + 1
