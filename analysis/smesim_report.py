@@ -27,6 +27,7 @@ import os
 import shutil
 import subprocess
 import sys
+import tempfile
 
 import numpy as np
 import pandas as pd
@@ -936,6 +937,73 @@ def sobol(page: Page, d: Data, outcomes: list[str], smesim: str | None) -> None:
 
 
 # ---------------------------------------------------------------------------------------------
+# The fit to macro targets
+
+FIT_SHOWN = ("ok", "reference", "input")  # statuses with a simulated value
+FIT_FIELDS = (("target", "target"), ("sim", "model"), ("ci95_low", "95% low"),
+              ("ci95_high", "95% high"), ("scale", "scale"), ("z", "z"))
+
+
+def run_fit(smesim: str, path: str, point: int) -> list[dict]:
+    """The rows of `smesim fit PATH --point P -o CSV` (its default targets)."""
+    with tempfile.TemporaryDirectory() as tmp:
+        out = os.path.join(tmp, "fit.csv")
+        proc = subprocess.run([smesim, "fit", path, "--point", str(point), "-o", out],
+                              capture_output=True, text=True, check=False)
+        if proc.returncode != 0:
+            raise RuntimeError(f"smesim fit failed: {proc.stderr.strip()}")
+        with open(out, encoding="utf-8", newline="") as fh:
+            return list(csv.DictReader(fh))
+
+
+def fit_number(text: str) -> float:
+    return float(text) if text else float("nan")
+
+
+def fit(page: Page, d: Data, p: int, where: str, smesim: str | None) -> None:
+    page.section("fit", "Fit to macro targets",
+                 f"Every macro target of data/targets {where}, as `smesim fit` computes it "
+                 "(docs/calibration.md, Fit table): the target on the model's basis at national "
+                 "scale, the model's mean over replications with the 95% interval of that mean, "
+                 "the scale (tolerance) and z = (model - target) / scale.")
+    if not smesim:
+        page.note("The smesim executable was not found (give --smesim PATH), so the fit table "
+                  "is not computed here; run `smesim fit` on the file.")
+        return
+    try:
+        rows = run_fit(smesim, d.path, p)
+    except RuntimeError as e:  # e.g. no data/targets near the executable
+        page.note(f"The fit table could not be computed: {e}")
+        return
+    counts: dict[str, int] = {}
+    for r in rows:
+        counts[r["status"]] = counts.get(r["status"], 0) + 1
+    summary = ", ".join(f"{n} {status}" for status, n in sorted(counts.items()))
+    if not counts.get("ok"):
+        page.note("The results file has none of the aggregates that the macro targets need "
+                  f"(the Model v2 aggregates), so there is no fit to show ({summary}).")
+        return
+    shown = [r for r in rows if r["status"] in FIT_SHOWN]
+    table = []
+    for r in shown:
+        row = [f"{r['series']} {r['year']}" + (f" ({r['unit']})" if r["unit"] else ""),
+               (r["status"], {"op": "fit", "point": p, "series": r["series"],
+                              "year": int(r["year"]), "field": "status"})]
+        for field, _ in FIT_FIELDS:
+            row.append((fit_number(r[field]), {"op": "fit", "point": p, "series": r["series"],
+                                               "year": int(r["year"]), "field": field}))
+        row.append((r["in_objective"], {"op": "fit", "point": p, "series": r["series"],
+                                        "year": int(r["year"]), "field": "in_objective"}))
+        table.append(row)
+    page.table("Macro targets",
+               f"Targets with a simulated value ({len(shown)} of {len(rows)}; all: {summary}). "
+               "Counts and money at national scale, money in million yen; reference and input "
+               "rows are never calibration targets.",
+               ["series year (unit)", "status"] + [h for _, h in FIT_FIELDS] + ["in objective"],
+               table)
+
+
+# ---------------------------------------------------------------------------------------------
 
 
 def provenance(d: Data) -> tuple[str, str]:
@@ -1036,6 +1104,7 @@ def make_report(path: str, outdir: str, year: int | None = None, point: int | No
         page.section("traits", "Who goes abroad", "These figures need the firm-year panel.")
         page.note("The file holds no firm-year panel (scenario key output.panel_reps, or the "
                   "sweep's panel: setting), so manager traits and keiretsu are not shown.")
+    fit(page, d, point, where, smesim or shutil.which("smesim"))
     if d.is_sweep:
         sweep_outcomes(page, d, outcomes)
         if d.reference is not None:
@@ -1055,14 +1124,14 @@ def read_coefficients(path: str) -> tuple[str, pd.DataFrame]:
     ... --format csv` or from the trace of `smesim calibrate` (its evaluation with the lowest J;
     the paper's values from data/targets). Columns: region, term, coef, se (NaN when unknown),
     target_coef, target_se."""
-    with open(path, encoding="utf-8") as f:
-        header = f.readline().strip().split(",")
+    with open(path, encoding="utf-8") as f:  # a trace may open with "# until YEAR: ..."
+        header = next((line for line in f if not line.startswith("#")), "").strip().split(",")
     if header[:4] == ["region", "spec", "term", "coef"]:
         df = pd.read_csv(path)
         df = df[(df["term"] != "const") & df["target_coef"].notna()]
         return "regress", df[["region", "term", "coef", "se", "target_coef", "target_se"]]
     if header[:2] == ["eval", "J"]:
-        trace = pd.read_csv(path)
+        trace = pd.read_csv(path, comment="#")
         best = trace.loc[trace["J"].idxmin()]
         targets = pd.read_csv(TARGETS, comment="#")
         rows = []

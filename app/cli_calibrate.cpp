@@ -1,5 +1,5 @@
 // `smesim calibrate`: simulated method of moments on the Table 3 coefficients of Motohashi (2005)
-// (spec section 9; docs/calibration.md).
+// and on macro targets (spec sections 9 and 9b; docs/calibration.md).
 #include <oneapi/tbb/global_control.h>
 #include <oneapi/tbb/info.h>
 #include <yaml-cpp/yaml.h>
@@ -12,7 +12,10 @@
 #include <iostream>
 #include <map>
 #include <memory>
+#include <optional>
 #include <sstream>
+#include <string>
+#include <vector>
 
 #include "commands.hpp"
 #include "smesim/analysis/calibration.hpp"
@@ -41,10 +44,10 @@ class CalibrationParser {
 
   CalibrationFile parse() {
     root_ = in_.parse_root("calibration", "keys", "base: ../scenarios/baseline.yaml");
-    top_ =
-        in_.map(root_, "",
-                {"name", "description", "base", "targets", "overrides", "replications", "optimizer",
-                 "max_evaluations", "multistart_points", "parameters", "weights", "min_t"});
+    top_ = in_.map(root_, "",
+                   {"name", "description", "base", "targets", "overrides", "replications",
+                    "optimizer", "max_evaluations", "multistart_points", "parameters", "weights",
+                    "min_t", "macro_targets"});
     CalibrationFile c;
     const auto* base = top_.entry("base");
     if (!base) in_.fail(root_, "base", "missing 'base': the scenario to calibrate");
@@ -53,17 +56,22 @@ class CalibrationParser {
       in_.read_overrides(o->second, "overrides", c.base.params);
     read_targets(c);
     read_weights(c);
+    c.table3_count = c.targets.size();
+    read_macro_targets(c);
+    if (c.targets.empty())
+      in_.fail(root_, "targets", "no targets: 'targets: none' needs 'macro_targets'");
     read_parameters(c);
     read_options(c.options);
     return c;
   }
 
  private:
-  // targets: the coefficient CSV, relative to this file (default: M05 Table 3).
+  // targets: the coefficient CSV, relative to this file (default: M05 Table 3), or `none`.
   void read_targets(CalibrationFile& c) {
     const auto* t = top_.entry("targets");
     const std::string name =
         t ? in_.text(t->first, t->second, "targets") : "../data/targets/motohashi2005_table3.csv";
+    if (name == "none") return;
     c.targets_file = (fs::path(in_.file()).parent_path() / name).string();
     try {
       c.targets = analysis::read_coefficient_targets(c.targets_file);
@@ -92,6 +100,123 @@ class CalibrationParser {
       const double min_t = in_.real(m->first, m->second, "min_t", non_negative);
       for (auto& t : c.targets)
         if (std::abs(t.value) / t.se < min_t) t.weight = 0;  // kept for validation only
+    }
+  }
+
+  // macro_targets: a block {file, series, years, weight, tolerance}, or a list of blocks. `file`
+  // (one path or a list, relative to this file) holds target rows (targets.hpp); `series` lists
+  // the series to fit (default: every comparable series of the files), `years` the years (default:
+  // all), `weight` their weight in J (default 1), `tolerance` overrides of the default scales
+  // (series or pattern -> value). Each moment is "series@year".
+  void read_macro_targets(CalibrationFile& c) {
+    const auto* m = top_.entry("macro_targets");
+    if (!m) return;
+    std::vector<std::pair<YAML::Node, std::string>> blocks;
+    if (m->second.IsSequence()) {
+      for (std::size_t i = 0; i < m->second.size(); ++i)
+        blocks.emplace_back(m->second[i], "macro_targets[" + std::to_string(i) + "]");
+    } else {
+      blocks.emplace_back(m->second, "macro_targets");
+    }
+    if (blocks.empty()) in_.fail(m->second, "macro_targets", "'macro_targets' is an empty list");
+    for (const auto& [node, path] : blocks) read_macro_block(c, node, path);
+  }
+
+  void read_macro_block(CalibrationFile& c, const YAML::Node& node, const std::string& path) {
+    const YamlMap b = in_.map(node, path, {"file", "series", "years", "weight", "tolerance"});
+    const auto* file = b.entry("file");
+    if (!file) in_.fail(node, path + ".file", "'" + path + "' needs 'file': a target CSV");
+    std::vector<std::pair<YAML::Node, std::string>> files;  // node, resolved path
+    const auto add_file = [&](const YAML::Node& key, const YAML::Node& value) {
+      const std::string name = in_.text(key, value, path + ".file");
+      files.emplace_back(value, (fs::path(in_.file()).parent_path() / name).string());
+    };
+    if (file->second.IsSequence()) {
+      for (const auto& item : file->second) add_file(item, item);
+    } else {
+      add_file(file->first, file->second);
+    }
+    std::vector<analysis::TargetRow> rows;
+    for (const auto& [at, name] : files) {
+      try {
+        auto r = analysis::read_target_rows(name);
+        rows.insert(rows.end(), r.begin(), r.end());
+      } catch (const std::exception& e) {
+        in_.fail(at, path + ".file", e.what());
+      }
+      c.macro_files.push_back(name);
+    }
+    analysis::ToleranceOverrides tolerances;
+    if (const auto* t = b.entry("tolerance"))
+      for (const auto& [k, v] : in_.any_map(t->second, path + ".tolerance").items)
+        tolerances[k.Scalar()] =
+            in_.real(k, v, path + ".tolerance." + k.Scalar(), {0, HUGE_VAL, true, true});
+    double weight = 1;
+    if (const auto* w = b.entry("weight"))
+      weight = in_.real(w->first, w->second, path + ".weight", {0, HUGE_VAL, false, true});
+    std::vector<int> years;
+    if (const auto* y = b.entry("years")) {
+      if (!y->second.IsSequence())
+        in_.fail(YamlReader::mark_of(y->first, y->second), path + ".years",
+                 "'" + path + ".years' is a list of years, e.g. [1995, 1998, 2002]");
+      for (const auto& item : y->second)
+        years.push_back(int(in_.integer(item, item, path + ".years", {1900, 2200})));
+    }
+    const auto prepared = analysis::prepare_targets(rows, tolerances);
+    std::vector<std::string> known;
+    for (const auto& f : prepared)
+      if (std::find(known.begin(), known.end(), f.row.series) == known.end())
+        known.push_back(f.row.series);
+    const auto comparable = [](const analysis::FitRow& f) {
+      using analysis::Comparison;
+      return f.status.empty() && !f.rule.reference && f.rule.comparison != Comparison::input &&
+             f.rule.comparison != Comparison::not_comparable;
+    };
+    const auto selected_year = [&](int year) {
+      return years.empty() || std::find(years.begin(), years.end(), year) != years.end();
+    };
+    std::vector<std::string> series;
+    if (const auto* s = b.entry("series")) {
+      if (!s->second.IsSequence())
+        in_.fail(YamlReader::mark_of(s->first, s->second), path + ".series",
+                 "'" + path + ".series' is a list of series names");
+      for (const auto& item : s->second) {
+        const std::string name = in_.text(item, item, path + ".series");
+        if (std::find(known.begin(), known.end(), name) == known.end())
+          in_.unknown(item, path + ".series", "series", known);
+        for (const auto& f : prepared)
+          if (f.row.series == name && !comparable(f))
+            in_.fail(
+                item, path + ".series",
+                "'" + name + "' cannot be a target (" +
+                    (f.status.empty() ? std::string(f.rule.comparison == analysis::Comparison::input
+                                                        ? "model input"
+                                                        : "reference only")
+                                      : f.status) +
+                    (f.rule.note.empty() ? "" : ": " + f.rule.note) + ")");
+        bool any = false;
+        for (const auto& f : prepared)
+          any = any || (f.row.series == name && selected_year(f.row.year));
+        if (!any)
+          in_.fail(item, path + ".series",
+                   "'" + name + "' has no row in the years of '" + path + ".years'");
+        series.push_back(name);
+      }
+    }
+    for (const auto& f : prepared) {
+      const bool wanted =
+          series.empty() ? comparable(f)
+                         : std::find(series.begin(), series.end(), f.row.series) != series.end();
+      if (!wanted || !selected_year(f.row.year)) continue;
+      const std::string name = analysis::target_name(f.row);
+      for (const auto& t : c.targets)
+        if (t.name == name) in_.fail(node, path, "the macro target '" + name + "' is listed twice");
+      if (f.row.year < c.base.params.start_year)
+        in_.fail(node, path,
+                 "'" + name + "' lies before the run's start year " +
+                     std::to_string(c.base.params.start_year));
+      c.macro.push_back(f);
+      c.targets.push_back({name, f.target, f.scale, weight});
     }
   }
 
@@ -145,30 +270,67 @@ CalibrationFile load_calibration(const std::string& path) {
   return CalibrationParser(path, read_input_file(path, "calibration")).parse();
 }
 
-// The Table 3 slope coefficients (mean over replications) at theta, in the targets' order.
-std::vector<double> table3_moments(const CalibrationFile& c, const std::vector<double>& theta) {
+void apply_until(CalibrationFile& c, int until) {
+  c.until = until;
+  std::vector<analysis::Target> kept;
+  std::vector<analysis::FitRow> macro;
+  if (kTable3Year <= until)
+    kept.assign(c.targets.begin(), c.targets.begin() + std::ptrdiff_t(c.table3_count));
+  c.table3_count = kept.size();
+  for (std::size_t k = 0; k < c.macro.size(); ++k)
+    if (c.macro[k].row.year <= until) {
+      macro.push_back(c.macro[k]);
+      kept.push_back(c.targets[c.targets.size() - c.macro.size() + k]);
+    }
+  c.targets = std::move(kept);
+  c.macro = std::move(macro);
+  if (c.targets.empty())
+    throw InputError("--until " + std::to_string(until) + " leaves no target (Table 3 counts as " +
+                     std::to_string(kTable3Year) + ")");
+}
+
+bool in_objective(const CalibrationFile& c, const analysis::TargetRow& row) {
+  const std::size_t first = c.targets.size() - c.macro.size();
+  for (std::size_t k = 0; k < c.macro.size(); ++k)
+    if (c.macro[k].row.series == row.series && c.macro[k].row.year == row.year)
+      return c.targets[first + k].weight > 0;
+  return false;
+}
+
+// Table 3's slope coefficients (mean over replications) and the macro targets' simulated values
+// at theta, in the targets' order.
+std::vector<double> calibration_moments(const CalibrationFile& c,
+                                        const std::vector<double>& theta) {
   Scenario sc = c.base;
   auto& p = sc.params;
   for (std::size_t k = 0; k < theta.size(); ++k)
     model::find_param(c.params[k].path)->set(p, theta[k]);
   p.replications = c.options.replications;
-  p.end_year = std::max(p.start_year, std::min(p.end_year, model::kSurvey.last_year));
+  int last = p.start_year;  // the last year a target needs
+  if (c.table3_count > 0) last = std::max(last, std::min(p.end_year, model::kSurvey.last_year));
+  for (const auto& f : c.macro) last = std::max(last, f.row.year);
+  p.end_year = last;
   p.output.panel_reps.clear();
-  for (int r = 0; r < p.replications; ++r) p.output.panel_reps.push_back(r);
+  if (c.table3_count > 0)
+    for (int r = 0; r < p.replications; ++r) p.output.panel_reps.push_back(r);
   p.output.panel_from = std::max(p.start_year, model::kSurvey.first_year);
-  p.output.panel_to = p.end_year;
+  p.output.panel_to = std::min(p.end_year, model::kSurvey.last_year);
   p.output.panel_min_employees = model::kSurvey.min_employees;  // the BSBSA universe
   p.output.decisions = false;
   const auto res = run_scenario(sc, {});
-  const auto run = analysis::run_paper_table(res.panel, analysis::PaperTable::table3);
-  std::map<std::string, double> coef;
-  for (const auto& row : analysis::compare_with_paper(run))
-    coef[row.region + "." + row.term] = row.coef;
   std::vector<double> m;
-  for (const auto& t : c.targets) {
-    const auto it = coef.find(t.name);
-    m.push_back(it == coef.end() ? std::nan("") : it->second);
+  if (c.table3_count > 0) {
+    const auto run = analysis::run_paper_table(res.panel, analysis::PaperTable::table3);
+    std::map<std::string, double> coef;
+    for (const auto& row : analysis::compare_with_paper(run))
+      coef[row.region + "." + row.term] = row.coef;
+    for (std::size_t k = 0; k < c.table3_count; ++k) {
+      const auto it = coef.find(c.targets[k].name);
+      m.push_back(it == coef.end() ? std::nan("") : it->second);
+    }
   }
+  for (const auto& f : analysis::fit_table(c.macro, res, 0, analysis::national_scale_of(res)))
+    m.push_back(f.status == analysis::kStatusOk ? f.sim : std::nan(""));
   return m;
 }
 
@@ -183,13 +345,31 @@ using sim::resolved_yaml;
 
 namespace {
 
-std::vector<analysis::Evaluation> read_trace(const std::string& path, std::size_t n,
-                                             std::size_t k) {
+// The first line of a trace that records a hindcast cut-off.
+std::string until_line(const std::optional<int>& until) {
+  return until ? "# until " + std::to_string(*until) +
+                     ": targets of years up to it only (Table 3 counts as " +
+                     std::to_string(analysis::kTable3Year) + ")"
+               : std::string();
+}
+
+std::vector<analysis::Evaluation> read_trace(const std::string& path, std::size_t n, std::size_t k,
+                                             const std::optional<int>& until) {
   std::vector<analysis::Evaluation> out;
   std::ifstream in(path);
-  std::string line;
-  std::getline(in, line);  // header
+  std::string line, recorded;
+  while (std::getline(in, line) && line.rfind('#', 0) == 0)
+    if (line.rfind("# until ", 0) == 0) recorded = line;
+  if (recorded != until_line(until))
+    throw InputError("trace '" + path + "' was written " +
+                     (recorded.empty() ? std::string("without a cut-off")
+                                       : "with a different cut-off ('" + recorded + "')") +
+                     ", this calibration has " +
+                     (until ? "--until " + std::to_string(*until) : std::string("none")) +
+                     ": resume with the same --until, or remove the trace");
+  // `line` is now the header
   while (std::getline(in, line)) {
+    if (line.rfind('#', 0) == 0) continue;
     std::stringstream ss(line);
     std::vector<double> v;
     for (std::string cell; std::getline(ss, cell, ',');)
@@ -215,21 +395,26 @@ std::string g17(double x) {
 void add_calibrate_command(CLI::App& app, Action& action) {
   struct Args {
     std::string file, out = "calibrated.yaml", trace;
-    int threads = 0;
+    int threads = 0, until = 0;
     bool resume = false;
   };
   auto a = std::make_shared<Args>();
   auto* cmd = app.add_subcommand("calibrate",
                                  "Estimate parameters by the simulated method of moments "
-                                 "against Motohashi (2005) Table 3");
+                                 "against Motohashi (2005) Table 3 and macro targets");
   cmd->add_option("calibration", a->file, "Calibration YAML file")->required();
   cmd->add_option("-o,--output", a->out, "Scenario file written with the estimates");
   cmd->add_option("--trace", a->trace, "Trace of every evaluation (CSV; default OUTPUT.trace.csv)");
   cmd->add_flag("--resume", a->resume, "Replay the evaluations in the trace, then continue");
   cmd->add_option("--threads", a->threads, "Worker threads")->check(CLI::NonNegativeNumber);
-  cmd->callback([&action, a] {
-    action = [a] {
+  auto* until = cmd->add_option("--until", a->until,
+                                "Hindcast cut-off: only targets of years up to YEAR (Table 3 "
+                                "counts as 2002)");
+  cmd->callback([&action, a, until] {
+    const bool cut = until->count() > 0;
+    action = [a, cut] {
       auto c = load_calibration(a->file);
+      if (cut) analysis::apply_until(c, a->until);
       const int threads =
           a->threads > 0 ? a->threads : int(oneapi::tbb::info::default_concurrency());
       oneapi::tbb::global_control limit(oneapi::tbb::global_control::max_allowed_parallelism,
@@ -238,12 +423,13 @@ void add_calibrate_command(CLI::App& app, Action& action) {
       const std::string trace = a->trace.empty() ? a->out + ".trace.csv" : a->trace;
       const std::size_t n = c.params.size(), k = c.targets.size();
       if (a->resume && fs::exists(trace))
-        c.options.cache = read_trace(trace, n, k);
+        c.options.cache = read_trace(trace, n, k, c.until);
       else if (fs::exists(trace))
         throw InputError("trace '" + trace +
                          "' exists: add --resume to continue that calibration, or remove it");
       std::ofstream tr(trace, a->resume ? std::ios::app : std::ios::trunc);
       if (!a->resume || c.options.cache.empty()) {
+        if (c.until) tr << until_line(c.until) << "\n";
         tr << "eval,J";
         for (const auto& p : c.params) tr << "," << p.path;
         for (const auto& t : c.targets) tr << "," << t.name;
@@ -260,21 +446,25 @@ void add_calibrate_command(CLI::App& app, Action& action) {
                      cached ? " (from trace)" : "", e.J);
       };
       const auto res = analysis::calibrate(
-          c.params, c.targets, [&](const auto& t) { return table3_moments(c, t); }, c.options);
+          c.params, c.targets, [&](const auto& t) { return calibration_moments(c, t); }, c.options);
 
+      const std::size_t k3 = c.table3_count;
       std::printf(
-          "\nCalibration of %zu parameters to %zu Table 3 coefficients (%d replications, %s, %d "
-          "evaluations)\n",
-          n, k, c.options.replications, c.options.optimizer.c_str(), res.evaluations);
+          "\nCalibration of %zu parameters to %zu Table 3 coefficients and %zu macro targets "
+          "(%d replications, %s, %d evaluations)%s\n",
+          n, k3, k - k3, c.options.replications, c.options.optimizer.c_str(), res.evaluations,
+          c.until ? (", cut-off " + std::to_string(*c.until)).c_str() : "");
       std::printf("J at start %.2f, at the estimate %.2f; Jacobian rank %d of %zu\n\n", res.start.J,
                   res.best.J, res.jacobian_rank, n);
       std::printf("  %-34s %10s %10s %10s\n", "parameter", "start", "estimate", "se");
       for (std::size_t j = 0; j < n; ++j)
         std::printf("  %-34s %10.4f %10.4f %10.4f\n", c.params[j].path.c_str(), c.params[j].start,
                     res.best.theta[j], res.se[j]);
-      std::printf("\n  %-28s %8s %8s %8s %7s %s\n", "coefficient", "paper", "se", "model", "z", "");
-      int within = 0, used = 0;
-      for (std::size_t q = 0; q < k; ++q) {
+      int within = 0, used = 0, macro_within = 0;
+      if (k3 > 0)
+        std::printf("\n  %-28s %8s %8s %8s %7s %s\n", "coefficient", "paper", "se", "model", "z",
+                    "");
+      for (std::size_t q = 0; q < k3; ++q) {
         const auto& t = c.targets[q];
         const double m = res.best.moments[q], z = (m - t.value) / t.se;
         within += std::abs(z) <= 2;
@@ -282,9 +472,26 @@ void add_calibrate_command(CLI::App& app, Action& action) {
         std::printf("  %-28s %8.3f %8.3f %8.3f %7.2f %s\n", t.name.c_str(), t.value, t.se, m, z,
                     t.weight > 0 ? (std::abs(z) <= 2 ? "" : "*") : "(validation)");
       }
-      std::printf(
-          "\n%d of %zu coefficients within two standard errors of the paper's (%d used in J)\n",
-          within, k, used);
+      if (k3 > 0)
+        std::printf(
+            "\n%d of %zu coefficients within two standard errors of the paper's (%d used in "
+            "J)\n",
+            within, k3, used);
+      if (k > k3)
+        std::printf("\n  %-46s %12s %10s %12s %7s %s\n", "macro target", "target", "scale", "model",
+                    "z", "");
+      for (std::size_t q = k3; q < k; ++q) {
+        const auto& t = c.targets[q];
+        const double m = res.best.moments[q], z = (m - t.value) / t.se;
+        macro_within += std::abs(z) <= 1;
+        std::printf("  %-46s %12.6g %10.4g %12.6g %7.2f %s\n", t.name.c_str(), t.value, t.se, m, z,
+                    t.weight > 0 ? (std::abs(z) <= 1 ? "" : "*") : "(validation)");
+      }
+      if (k > k3)
+        std::printf(
+            "\n%d of %zu macro targets within one scale (national scale; `smesim fit` "
+            "shows every target)\n",
+            macro_within, k - k3);
 
       model::Params p = c.base.params;
       for (std::size_t j = 0; j < n; ++j)
@@ -292,9 +499,13 @@ void add_calibrate_command(CLI::App& app, Action& action) {
       std::ostringstream y;
       y << "# Calibrated by `smesim calibrate " << a->file << "` (smesim " << kVersion << ", "
         << kGitCommit << ")\n"
-        << "# J = " << res.best.J << " (start " << res.start.J << "), " << within << " of " << k
-        << " Table 3 coefficients within two standard errors; see docs/calibration.md.\n# "
-           "Estimates:";
+        << "# J = " << res.best.J << " (start " << res.start.J << "), " << within << " of " << k3
+        << " Table 3 coefficients within two standard errors, " << macro_within << " of " << k - k3
+        << " macro targets within one scale; see docs/calibration.md.\n";
+      if (c.until)
+        y << "# Hindcast cut-off: calibrated on targets of years up to " << *c.until
+          << " only (Table 3 counts as " << analysis::kTable3Year << ").\n";
+      y << "# Estimates:";
       for (std::size_t j = 0; j < n; ++j)
         y << "\n#   " << c.params[j].path << " = " << res.best.theta[j] << " (se " << res.se[j]
           << ")";

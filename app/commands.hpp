@@ -19,5 +19,6 @@ void add_analysis_commands(CLI::App& app, Action& action);    // regress (cli_an
 void add_sensitivity_command(CLI::App& app, Action& action);  // sensitivity (cli_sensitivity.cpp)
 void add_report_command(CLI::App& app, Action& action);       // report (cli_report.cpp)
 void add_calibrate_command(CLI::App& app, Action& action);    // calibrate (cli_calibrate.cpp)
+void add_fit_command(CLI::App& app, Action& action);          // fit (cli_fit.cpp)
 
 }  // namespace smesim::app

@@ -23,6 +23,7 @@ int main(int argc, char** argv) {
   app::add_sensitivity_command(cli, action);
   app::add_report_command(cli, action);
   app::add_calibrate_command(cli, action);
+  app::add_fit_command(cli, action);
   try {
     cli.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -92,6 +92,7 @@ class Evaluator:
         self.years = f["aggregates/years"][()]
         self.tables = {}
         self.sobol = {}
+        self.fit = {}
 
     def year(self, y):
         idx = np.nonzero(self.years == y)[0]
@@ -171,6 +172,23 @@ class Evaluator:
             if "status" in ref:
                 members &= t["status"] == ref["status"]
             return float(members.sum())
+        if op == "fit":
+            if ref["point"] not in self.fit:
+                if not self.smesim:
+                    raise KeyError("a fit cell needs --smesim")
+                import tempfile
+                with tempfile.TemporaryDirectory() as tmp:
+                    out = os.path.join(tmp, "fit.csv")
+                    subprocess.run([self.smesim, "fit", self.path, "--point",
+                                    str(ref["point"]), "-o", out], capture_output=True,
+                                   text=True, check=True)
+                    with open(out, encoding="utf-8", newline="") as fh:
+                        self.fit[ref["point"]] = {(r["series"], int(r["year"])): r
+                                                  for r in csv.DictReader(fh)}
+            v = self.fit[ref["point"]][(ref["series"], ref["year"])][ref["field"]]
+            if ref["field"] in ("status", "in_objective"):
+                return v
+            return float(v) if v else math.nan
         if op == "sobol":
             key = (ref["outcome"], ref["year"])
             if key not in self.sobol:

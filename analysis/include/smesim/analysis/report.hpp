@@ -1,6 +1,7 @@
 // `smesim report`'s work, without its command line: a self-contained HTML report (index.html and
 // PNG figures) of a results file, drawn by analysis/smesim_report.py with a Python 3 that has
-// h5py, pandas and matplotlib.
+// h5py, pandas and matplotlib. Its "Fit to macro targets" page runs `smesim fit` (the executable
+// is passed to the script), which reads the target files of data/targets.
 #pragma once
 
 #include <optional>
