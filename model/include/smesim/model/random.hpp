@@ -54,6 +54,8 @@ enum class Purpose : std::uint8_t {
   init_shares,
   init_second,
   affiliate,
+  survey_frame,     // a firm's response propensity and link (year offset 0, by id)
+  survey_response,  // a firm's response in a year
 };
 
 // Identifies one run: the seed and the (point, replication) unit of a sweep.
