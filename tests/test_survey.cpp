@@ -7,17 +7,21 @@
 
 #include <cmath>
 #include <cstring>
+#include <filesystem>
+#include <fstream>
 #include <map>
 #include <set>
 #include <string>
 #include <vector>
 
+#include "smesim/analysis/calibration_file.hpp"
 #include "smesim/analysis/paper.hpp"
 #include "smesim/model/observation.hpp"
 #include "smesim/model/survey.hpp"
 #include "smesim/model/world.hpp"
 #include "smesim/sim/run.hpp"
 #include "smesim/sim/scenario.hpp"
+#include "test_util.hpp"
 
 using namespace smesim;
 using model::Params;
@@ -275,4 +279,44 @@ TEST(Survey, Table3SampleIsTheLinkedRespondents) {
     EXPECT_GT(f.observations, 0) << f.region;
     EXPECT_NEAR(f.obs_per_firm, f.observations / f.groups, 1e-12);
   }
+}
+
+// The calibration's Table 3 moments (spec v2 9b): after the 30 slopes, per region the respondent
+// firms at national scale (the run's count times 300 000 / population), the observations per
+// firm and the within R-squared, as `regress --spec table3` finds them on the same run; a
+// calibration file with `sample_targets: none` has the slopes only.
+TEST(Survey, CalibrationMomentsIncludeTheSamples) {
+  const auto dir = test::scratch("survey", "moments");
+  std::ofstream(dir / "base.yaml") << "name: base\npopulation: 6000\nend_year: 2002\n";
+  const std::string targets =
+      std::string(SMESIM_SOURCE_DIR) + "/data/targets/motohashi2005_table3.csv";
+  const std::string body = "base: base.yaml\ntargets: " + targets +
+                           "\nreplications: 1\nparameters:\n  relocation.phi: {start: 0.15, "
+                           "lower: 0.05, upper: 0.4}\n";
+  std::ofstream(dir / "c.yaml") << body;
+  std::ofstream(dir / "slopes.yaml") << body << "sample_targets: none\n";
+  EXPECT_EQ(analysis::load_calibration((dir / "slopes.yaml").string()).targets.size(), 30u);
+  const auto c = analysis::load_calibration((dir / "c.yaml").string());
+  ASSERT_EQ(c.targets.size(), 48u);
+  const auto m = analysis::table3_moments(c, {0.15});
+  ASSERT_EQ(m.size(), 48u);
+
+  sim::Scenario sc = c.base;
+  sc.params.relocation.phi = 0.15;
+  sc.params.output.panel_min_employees = model::kSurvey.min_employees;
+  sc.params.output.decisions = false;
+  const auto res = sim::run_scenario(sc, {});
+  const auto fits =
+      analysis::sample_fit(analysis::run_paper_table(res.panel, analysis::PaperTable::table3));
+  ASSERT_EQ(fits.size(), 6u);
+  for (std::size_t k = 0; k < fits.size(); ++k) {
+    const std::size_t q = 30 + 3 * k;
+    EXPECT_EQ(c.targets[q].name, fits[k].region + ".respondents");
+    EXPECT_EQ(m[q], fits[k].groups * 300000.0 / 6000.0) << fits[k].region;
+    EXPECT_EQ(c.targets[q + 1].name, fits[k].region + ".obs_per_firm");
+    EXPECT_EQ(m[q + 1], fits[k].obs_per_firm) << fits[k].region;
+    EXPECT_EQ(c.targets[q + 2].name, fits[k].region + ".r2_within");
+    EXPECT_EQ(m[q + 2], fits[k].r2_within) << fits[k].region;
+  }
+  std::filesystem::remove_all(dir);
 }
