@@ -263,12 +263,15 @@ void print_spec_table(std::ostream& os, const PaperRun& run, const std::vector<P
   const bool targets = run.table == PaperTable::table3;
   char line[240];
   for (const auto& f : fits) {
-    std::snprintf(line, sizeof line, "\n(%d) %s: %.0f obs, %.0f groups, within R2 %.3f", f.spec,
-                  f.region.c_str(), f.observations, f.groups, f.r2_within);
+    // Table 3's groups are the respondent firms of the column (linked, with So[r] > 0).
+    std::snprintf(
+        line, sizeof line, "\n(%d) %s: %.0f obs, %.0f %s (%.2f obs per firm), within R2 %.3f",
+        f.spec, f.region.c_str(), f.observations, f.groups,
+        run.table == PaperTable::table5 ? "groups" : "respondents", f.obs_per_firm, f.r2_within);
     os << line;
     if (std::isfinite(f.target_observations)) {
-      std::snprintf(line, sizeof line, "   [M05: %.0f obs, %.0f firms, R2 %.2f]",
-                    f.target_observations, f.target_groups, f.target_r2);
+      std::snprintf(line, sizeof line, "   [M05: %.0f obs, %.0f firms (%.2f per firm), R2 %.2f]",
+                    f.target_observations, f.target_groups, f.target_obs_per_firm, f.target_r2);
       os << line;
     }
     os << "\n";
@@ -308,9 +311,11 @@ void print_spec_json(std::ostream& os, const PaperRun& run, const std::vector<Pa
     const auto& f = fits[k];
     os << (k ? "," : "") << "{\"region\":" << json_str(f.region) << ",\"spec\":" << f.spec
        << ",\"replications\":" << f.reps << ",\"observations\":" << json_num(f.observations)
-       << ",\"groups\":" << json_num(f.groups) << ",\"r2_within\":" << json_num(f.r2_within)
+       << ",\"groups\":" << json_num(f.groups) << ",\"obs_per_firm\":" << json_num(f.obs_per_firm)
+       << ",\"r2_within\":" << json_num(f.r2_within)
        << ",\"target_observations\":" << json_num(f.target_observations)
        << ",\"target_groups\":" << json_num(f.target_groups)
+       << ",\"target_obs_per_firm\":" << json_num(f.target_obs_per_firm)
        << ",\"target_r2\":" << json_num(f.target_r2) << ",\"omitted\":" << json_list(f.omitted)
        << ",\"coefficients\":[";
     bool first = true;
@@ -356,6 +361,10 @@ int regress_spec(const RegressArgs& a) {
   const auto fits = sample_fit(run);
   if (a.format == "csv") {
     for (const auto& n : run.notes) std::cerr << "smesim: note: " << n << "\n";
+    for (const auto& f : fits)  // the samples (the CSV holds the coefficients)
+      std::cerr << "smesim: note: (" << f.spec << ") " << f.region << ": " << num(f.observations)
+                << " obs, " << num(f.groups) << " firms, " << num(f.obs_per_firm)
+                << " obs per firm, within R2 " << num(f.r2_within) << "\n";
     std::cout << "region,spec,term,coef,se,t,target_coef,target_se,z\n";
     for (const auto& r : rows)
       std::cout << r.region << "," << r.spec << "," << r.term << "," << num(r.coef) << ","

@@ -7,6 +7,7 @@
 #include <CLI/CLI.hpp>
 #include <cmath>
 #include <cstdio>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
@@ -21,6 +22,7 @@
 #include "smesim/analysis/calibration.hpp"
 #include "smesim/analysis/calibration_file.hpp"
 #include "smesim/analysis/paper.hpp"
+#include "smesim/model/initialization.hpp"
 #include "smesim/sim/errors.hpp"
 #include "smesim/sim/run.hpp"
 #include "smesim/sim/scenario.hpp"
@@ -47,7 +49,7 @@ class CalibrationParser {
     top_ = in_.map(root_, "",
                    {"name", "description", "base", "targets", "overrides", "replications",
                     "optimizer", "max_evaluations", "multistart_points", "parameters", "weights",
-                    "min_t", "macro_targets"});
+                    "min_t", "macro_targets", "sample_targets"});
     CalibrationFile c;
     const auto* base = top_.entry("base");
     if (!base) in_.fail(root_, "base", "missing 'base': the scenario to calibrate");
@@ -77,6 +79,26 @@ class CalibrationParser {
       c.targets = analysis::read_coefficient_targets(c.targets_file);
     } catch (const std::exception& e) {
       in_.fail(t ? t->second : root_, "targets", e.what());
+    }
+    // sample_targets: M05 Table 3's respondents, observations per firm and within R-squared,
+    // relative to this file (default: <targets>_samples.csv beside the coefficients when it
+    // exists, e.g. data/targets/motohashi2005_table3_samples.csv; `none`: the slopes only).
+    const auto* s = top_.entry("sample_targets");
+    if (s) {
+      const std::string samples = in_.text(s->first, s->second, "sample_targets");
+      if (samples == "none") return;
+      c.sample_targets_file = (fs::path(in_.file()).parent_path() / samples).string();
+    } else {
+      fs::path beside(c.targets_file);
+      beside.replace_filename(beside.stem().string() + "_samples.csv");
+      if (!fs::exists(beside)) return;
+      c.sample_targets_file = beside.string();
+    }
+    try {
+      const auto more = analysis::read_sample_targets(c.sample_targets_file);
+      c.targets.insert(c.targets.end(), more.begin(), more.end());
+    } catch (const std::exception& e) {
+      in_.fail(s ? s->second : root_, "sample_targets", e.what());
     }
   }
 
@@ -324,6 +346,13 @@ std::vector<double> calibration_moments(const CalibrationFile& c,
     std::map<std::string, double> coef;
     for (const auto& row : analysis::compare_with_paper(run))
       coef[row.region + "." + row.term] = row.coef;
+    // The samples: respondent firms (at national scale), observations per firm, within R2.
+    const double scale = model::national_scale(p);
+    for (const auto& f : analysis::sample_fit(run)) {
+      coef[f.region + ".respondents"] = f.groups * scale;
+      coef[f.region + ".obs_per_firm"] = f.obs_per_firm;
+      coef[f.region + ".r2_within"] = f.r2_within;
+    }
     for (std::size_t k = 0; k < c.table3_count; ++k) {
       const auto it = coef.find(c.targets[k].name);
       m.push_back(it == coef.end() ? std::nan("") : it->second);
@@ -460,23 +489,33 @@ void add_calibrate_command(CLI::App& app, Action& action) {
       for (std::size_t j = 0; j < n; ++j)
         std::printf("  %-34s %10.4f %10.4f %10.4f\n", c.params[j].path.c_str(), c.params[j].start,
                     res.best.theta[j], res.se[j]);
-      int within = 0, used = 0, macro_within = 0;
+      // The slopes, then the samples (respondents, observations per firm, within R2: their se
+      // is the stated tolerance, calibration.hpp).
+      auto is_sample = [](const std::string& name) {
+        for (const char* m : {".respondents", ".obs_per_firm", ".r2_within"})
+          if (name.size() > std::strlen(m) &&
+              name.compare(name.size() - std::strlen(m), std::string::npos, m) == 0)
+            return true;
+        return false;
+      };
+      int within = 0, used = 0, slopes = 0, samples_within = 0, samples = 0, macro_within = 0;
       if (k3 > 0)
-        std::printf("\n  %-28s %8s %8s %8s %7s %s\n", "coefficient", "paper", "se", "model", "z",
-                    "");
+        std::printf("\n  %-28s %8s %8s %8s %7s %s\n", "moment", "paper", "se", "model", "z", "");
       for (std::size_t q = 0; q < k3; ++q) {
         const auto& t = c.targets[q];
         const double m = res.best.moments[q], z = (m - t.value) / t.se;
-        within += std::abs(z) <= 2;
+        const bool sample = is_sample(t.name);
+        (sample ? samples_within : within) += std::abs(z) <= 2;
+        (sample ? samples : slopes) += 1;
         used += t.weight > 0;
         std::printf("  %-28s %8.3f %8.3f %8.3f %7.2f %s\n", t.name.c_str(), t.value, t.se, m, z,
                     t.weight > 0 ? (std::abs(z) <= 2 ? "" : "*") : "(validation)");
       }
       if (k3 > 0)
         std::printf(
-            "\n%d of %zu coefficients within two standard errors of the paper's (%d used in "
-            "J)\n",
-            within, k3, used);
+            "\n%d of %d coefficients within two standard errors of the paper's, %d of %d sample "
+            "moments within two tolerances (%d Table 3 moments used in J)\n",
+            within, slopes, samples_within, samples, used);
       if (k > k3)
         std::printf("\n  %-46s %12s %10s %12s %7s %s\n", "macro target", "target", "scale", "model",
                     "z", "");
@@ -499,8 +538,9 @@ void add_calibrate_command(CLI::App& app, Action& action) {
       std::ostringstream y;
       y << "# Calibrated by `smesim calibrate " << a->file << "` (smesim " << kVersion << ", "
         << kGitCommit << ")\n"
-        << "# J = " << res.best.J << " (start " << res.start.J << "), " << within << " of " << k3
-        << " Table 3 coefficients within two standard errors, " << macro_within << " of " << k - k3
+        << "# J = " << res.best.J << " (start " << res.start.J << "), " << within << " of " << slopes
+        << " Table 3 coefficients within two standard errors, " << samples_within << " of "
+        << samples << " sample moments within two tolerances, " << macro_within << " of " << k - k3
         << " macro targets within one scale; see docs/calibration.md.\n";
       if (c.until)
         y << "# Hindcast cut-off: calibrated on targets of years up to " << *c.until

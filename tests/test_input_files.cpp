@@ -226,6 +226,8 @@ TEST_F(InputFiles, ShippedCalibrationFileLoadsWithItsSettingsAndTheDefaults) {
   EXPECT_EQ(c.options.multistart_points, smesim::analysis::CalibrationOptions{}.multistart_points);
   EXPECT_EQ(c.base.params.population, 300000);
   EXPECT_EQ(c.base.params.end_year, 2002);
+  ASSERT_EQ(c.targets.size(), 30u + 18u);  // the slopes, then the samples (spec v2 9b)
+  EXPECT_EQ(c.targets[30].name, "north_america.respondents");
   for (const auto& t : c.targets)
     EXPECT_EQ(t.weight, t.name.rfind("others.", 0) == 0 ? 0.0 : 1.0) << t.name;
 }

@@ -254,7 +254,7 @@ namespace {
 // A synthetic panel with the simulator's columns: for each region, 120 firms with an affiliate
 // only there, observed 1994-2002, log Y = a_i + 0.08 LOS + 0.5 D_lf - 0.05 LOS D_lf
 // + 0.05 LRD - 0.1 D_parent + N(0, 0.05^2); plus rows the survey must leave out (exited, small,
-// out of the window) whose Y would ruin the estimates.
+// out of the window, not responding, not linked) whose Y would ruin the estimates.
 smesim::model::Table synthetic_panel(int reps) {
   smesim::model::Table t;
   std::mt19937_64 rng(42);
@@ -262,7 +262,7 @@ smesim::model::Table synthetic_panel(int reps) {
   std::uniform_real_distribution<double> uniform;
   const char* regions[] = {"north_america", "europe", "nies", "asean", "china", "others"};
   auto add = [&](int rep, int year, int firm, int alive, double L, int lf, int parent, double y,
-                 double rd, int region, double so) {
+                 double rd, int region, double so, int respondent = 1, int linked = 1) {
     t.int_column("point").push_back(0);
     t.int_column("rep").push_back(rep);
     t.int_column("year").push_back(year);
@@ -271,6 +271,8 @@ smesim::model::Table synthetic_panel(int reps) {
     t.int_column("D_lf").push_back(lf);
     t.int_column("D_parent").push_back(parent);
     t.int_column("alive").push_back(alive);
+    t.int_column("respondent").push_back(respondent);
+    t.int_column("linked").push_back(linked);
     t.real_column("L").push_back(L);
     t.real_column("Y").push_back(std::exp(y));
     t.real_column("RD").push_back(rd);
@@ -300,6 +302,10 @@ smesim::model::Table synthetic_panel(int reps) {
         // Left out: an exited firm-year, and a small firm (L < 50), both with absurd Y.
         add(rep, 1998, firm + 500, 0, 200, 0, 0, 25, 0, region, 10);
         add(rep, 1998, firm + 600, 1, 30, 0, 0, 25, 0, region, 10);
+        // Left out of Tables 3 and 4: a firm that did not respond, one whose affiliates are not
+        // linked (spec v2 8).
+        add(rep, 1998, firm + 700, 1, 200, 0, 0, 25, 0, region, 10, 0, 1);
+        add(rep, 1998, firm + 800, 1, 200, 0, 0, 25, 0, region, 10, 1, 0);
       }
   return t;
 }
@@ -314,7 +320,7 @@ TEST(Regress, Table3OnASyntheticSurveyRecoversKnownCoefficients) {
   const std::map<std::string, double> truth = {
       {"LOS", 0.08}, {"D_lf", 0.5}, {"LOS_x_D_lf", -0.05}, {"LRD", 0.05}, {"D_parent", -0.1}};
   for (const auto& reg : run.regressions) {
-    EXPECT_EQ(reg.result.n_obs, 120 * 9) << reg.region;  // 1994-2002, surveyed rows only
+    EXPECT_EQ(reg.result.n_obs, 120 * 9) << reg.region;  // 1994-2002, linked respondents only
     EXPECT_EQ(reg.result.n_groups, 120);
     for (const auto& [term, value] : truth)
       EXPECT_LT(std::abs(reg.result.at(term).coef - value), 4 * reg.result.at(term).se)
@@ -433,5 +439,13 @@ TEST(Regress, SpecCommandPrintsPaperTablesFromAResultsFile) {
   ASSERT_EQ(json.exit_code, 0) << json.all;
   EXPECT_NE(json.out.find("\"table\":\"table3\""), std::string::npos);
   EXPECT_NE(json.out.find("\"target_observations\":3768"), std::string::npos);
+  EXPECT_NE(json.out.find("\"obs_per_firm\":9,"), std::string::npos) << json.out;
+  const auto table = run_smesim("regress " + file.string() + " --spec table3");
+  ASSERT_EQ(table.exit_code, 0) << table.all;
+  EXPECT_NE(table.out.find("1080 obs, 120 respondents (9.00 obs per firm)"), std::string::npos)
+      << table.out;
+  EXPECT_NE(table.out.find("[M05: 3768 obs, 717 firms (5.26 per firm), R2 0.03]"),
+            std::string::npos)
+      << table.out;
   fs::remove_all(dir);
 }

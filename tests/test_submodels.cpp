@@ -1307,7 +1307,7 @@ TEST(Schedule, RunningTheStepsByHandIsWorldStep) {
     e.s.env.year = e.year;
     for (const Step& s : schedule()) s.run(e.p, e.y(), e.s);
     ++e.year;
-    ASSERT_EQ(aggregate_values(e.p, e.s), w.aggregates()) << "year " << w.year();
+    ASSERT_EQ(aggregate_values(e.p, kKey, e.s), w.aggregates()) << "year " << w.year();
   }
   EXPECT_EQ(e.s.firms.Y, w.firms().Y);
   EXPECT_EQ(e.s.firms.info, w.firms().info);
@@ -1327,7 +1327,7 @@ TEST(Outputs, NamesAndValuesComeFromOneDeclarationEach) {
   for (const auto& a : aggregates()) expected += a.per_region ? kRegions : 1;
   EXPECT_EQ(names.size(), expected);
   EXPECT_EQ(names.front(), "firms");
-  EXPECT_EQ(names.back(), "sme_export_share_others");
+  EXPECT_EQ(names.back(), "survey_linked_parents_others");
   Table panel, log;
   w.append_panel(panel);
   w.append_decisions(log);

@@ -214,4 +214,40 @@ std::vector<Target> read_coefficient_targets(const std::string& path,
   return out;
 }
 
+std::vector<Target> read_sample_targets(const std::string& path) {
+  std::ifstream in(path);
+  if (!in) throw std::runtime_error("cannot open sample targets file '" + path + "'");
+  std::vector<Target> out;
+  bool header = false;
+  int line_no = 0;
+  for (std::string line; std::getline(in, line);) {
+    ++line_no;
+    if (line.empty() || line[0] == '#') continue;
+    if (!header) {
+      if (line.rfind("region,observations,firms,r_squared", 0) != 0)
+        throw std::runtime_error(path + ":" + std::to_string(line_no) +
+                                 ": expected the header 'region,observations,firms,r_squared'");
+      header = true;
+      continue;
+    }
+    std::stringstream ss(line);
+    std::string region, obs, firms, r2;
+    std::getline(ss, region, ',');
+    std::getline(ss, obs, ',');
+    std::getline(ss, firms, ',');
+    std::getline(ss, r2, ',');
+    try {
+      const double n = std::stod(obs), f = std::stod(firms), r = std::stod(r2);
+      if (!(n > 0 && f > 0 && r >= 0)) throw std::invalid_argument("range");
+      out.push_back({region + ".respondents", f, kRespondentsTolerance * f, 1.0});
+      out.push_back({region + ".obs_per_firm", n / f, kObsPerFirmTolerance * n / f, 1.0});
+      out.push_back({region + ".r2_within", r, kR2Tolerance, 1.0});
+    } catch (const std::exception&) {
+      throw std::runtime_error(path + ":" + std::to_string(line_no) +
+                               ": expected observations > 0, firms > 0 and r_squared >= 0");
+    }
+  }
+  return out;
+}
+
 }  // namespace smesim::analysis

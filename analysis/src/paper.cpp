@@ -108,6 +108,7 @@ Survey select_survey(const Columns& c, std::size_t n_rows, const SurveyOptions& 
   const auto& year = c.ints("year");
   const auto& rep = c.ints("rep");
   const auto& alive = c.ints("alive");
+  const auto& respondent = c.ints("respondent");
   const auto& L = c.reals("L");
   const auto& Y = c.reals("Y");
   std::vector<std::int32_t> no_points;
@@ -124,11 +125,12 @@ Survey select_survey(const Columns& c, std::size_t n_rows, const SurveyOptions& 
   for (std::size_t i = 0; i < n_rows; ++i) {
     if (!point.empty() && point[i] != chosen) continue;
     if (year[i] < o.first_year || year[i] > o.last_year || alive[i] != 1) continue;
+    if (respondent[i] != 1) continue;  // the survey's response (spec v2 8)
     if (!(L[i] >= o.min_employment) || !(Y[i] > 0)) continue;
     s.rows[rep[i]].push_back(i);
   }
   if (s.rows.empty())
-    throw InputError("the panel has no surveyed firm-years (alive, L >= " +
+    throw InputError("the panel has no surveyed firm-years (respondents, alive, L >= " +
                      std::to_string(int(o.min_employment)) + ", " + std::to_string(o.first_year) +
                      "-" + std::to_string(o.last_year) +
                      (o.point >= 0 ? ", point " + std::to_string(o.point) : std::string()) + ")");
@@ -177,6 +179,7 @@ void firm_regressions(PaperRun& run, const Columns& c, const Survey& s, int regi
   const auto& firm = c.ints("firm");
   const auto& d_lf = c.ints("D_lf");
   const auto& d_parent = c.ints("D_parent");
+  const auto& linked = c.ints("linked");
   const auto& Y = c.reals("Y");
   const auto& RD = c.reals("RD");
   const auto& so = c.reals("So_" + r);
@@ -191,7 +194,7 @@ void firm_regressions(PaperRun& run, const Columns& c, const Survey& s, int regi
       Design d(specs[k]);
       std::vector<double> v(specs[k].size());
       for (const std::size_t i : rows) {
-        if (!(so[i] > 0)) continue;
+        if (linked[i] != 1 || !(so[i] > 0)) continue;  // affiliate data: linked firms only
         const double los = std::log(so[i]), lf = d_lf[i];
         const std::array<double, 9> all = {los,
                                            lf,
@@ -217,6 +220,7 @@ void industry_regressions(PaperRun& run, const Columns& c, const Survey& s,
   const auto& year = c.ints("year");
   const auto& d_lf = c.ints("D_lf");
   const auto& d_parent = c.ints("D_parent");
+  const auto& linked = c.ints("linked");
   const auto& Y = c.reals("Y");
   const auto& RD = c.reals("RD");
   std::vector<const std::vector<double>*> so;
@@ -236,7 +240,8 @@ void industry_regressions(PaperRun& run, const Columns& c, const Survey& s,
     std::map<std::pair<int, int>, double> industry_so;  // (industry, year): globalized firms' So
     for (const std::size_t i : rows) {
       double so_i = 0;
-      for (const auto* col : so) so_i += std::max(0.0, (*col)[i]);
+      if (linked[i] == 1)  // an unlinked respondent's affiliates are not observed
+        for (const auto* col : so) so_i += std::max(0.0, (*col)[i]);
       const int global = so_i > 0;
       auto& cell = cells[{industry[i], global, d_lf[i], d_parent[i], year[i]}];
       cell.y += Y[i];
@@ -313,14 +318,18 @@ PaperRun run_paper_table(const model::Table& panel, PaperTable table,
   const Survey s = select_survey(c, panel.rows(), options);
   PaperRun run;
   run.table = table;
-  const std::string sample = "firm-years alive at the end of the year with L >= " +
-                             std::to_string(int(options.min_employment)) + " and Y > 0, " +
-                             std::to_string(options.first_year) + "-" +
-                             std::to_string(options.last_year);
+  const std::string sample =
+      "respondents (panel `respondent`: firm-years alive at the end of "
+      "the year that answered the survey) with L >= " +
+      std::to_string(int(options.min_employment)) + " and Y > 0, " +
+      std::to_string(options.first_year) + "-" + std::to_string(options.last_year);
+  const std::string linked_only =
+      ", linked firms only (panel `linked`: affiliate data enter for those) with So[r] > 0 for "
+      "region r's regression";
   const std::vector<std::string> table3_terms = {"LOS", "D_lf", "LOS_x_D_lf", "LRD", "D_parent"};
   switch (table) {
     case PaperTable::table3:
-      run.notes = {"survey: " + sample + ", So[r] > 0 for region r's regression",
+      run.notes = {"survey: " + sample + linked_only,
                    "fixed effects (within, as Stata's xtreg, fe) of log Y on LOS = log So[r], "
                    "D_lf, LOS_x_D_lf, LRD = log(1 + RD), D_parent; group = firm"};
       for (int r = 0; r < model::kRegions; ++r)
@@ -328,7 +337,7 @@ PaperRun run_paper_table(const model::Table& panel, PaperTable table,
       break;
     case PaperTable::table4: {
       run.notes = {
-          "survey: " + sample + ", So[r] > 0 for region r's regression",
+          "survey: " + sample + linked_only,
           "Table 3's fixed-effects model plus SAJ = saj[r] and SUJ = suj[r] (shares in [0, 1] "
           "of the firm's affiliate in r), then SAJ_x_D_lf and SUJ_x_D_lf",
           "M05 Table 4 is held out: no targets; columns numbered by us (nies 1-2, asean 3-4, "
@@ -354,7 +363,8 @@ PaperRun run_paper_table(const model::Table& panel, PaperTable table,
       run.notes = {
           "survey: " + sample +
               ", aggregated to cells (industry, globalized, SME or LE, "
-              "D_parent) per year; globalized = So[r] > 0 in some region that year; LE = D_lf",
+              "D_parent) per year; globalized = So[r] > 0 in some region that year (linked "
+              "firms only: an unlinked respondent's affiliates are not observed); LE = D_lf",
           "random effects (Swamy-Arora GLS, as Stata's xtreg, re) of log sum Y on LOS = log "
           "sum So, LRD = log(1 + sum RD), D_parent, LOS_x_D_parent; group = (industry, "
           "D_parent) cell",
@@ -454,13 +464,15 @@ std::vector<PaperFit> sample_fit(const PaperRun& run) {
     f.r2_within = mean(r2);
     f.omitted.assign(omitted.begin(), omitted.end());
     f.warnings.assign(warnings.begin(), warnings.end());
-    f.target_observations = f.target_groups = f.target_r2 = kNaN;
+    f.obs_per_firm = f.groups > 0 ? f.observations / f.groups : kNaN;
+    f.target_observations = f.target_groups = f.target_r2 = f.target_obs_per_firm = kNaN;
     if (run.table == PaperTable::table3)
       for (const auto& t : kTable3Samples)
         if (t.region == f.region) {
           f.target_observations = t.observations;
           f.target_groups = t.firms;
           f.target_r2 = t.r_squared;
+          f.target_obs_per_firm = double(t.observations) / double(t.firms);
         }
   }
   return fits;

@@ -605,6 +605,9 @@ std::vector<FitRow> fit_table(const std::vector<FitRow>& prepared, const sim::Re
 }
 
 double national_scale_of(const sim::Results& results) {
+  if (std::isfinite(results.meta.national_scale) && results.meta.national_scale > 0 &&
+      results.meta.national_scale != 1.0)
+    return results.meta.national_scale;
   if (const auto* s = results.attribute("national_scale")) {
     const auto v = std::strtod(s->c_str(), nullptr);
     if (std::isfinite(v) && v > 0) return v;

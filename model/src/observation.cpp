@@ -5,6 +5,8 @@
 #include <algorithm>
 #include <numeric>
 
+#include "smesim/model/survey.hpp"
+
 namespace smesim::model {
 
 namespace {
@@ -268,6 +270,14 @@ const Aggregate kAggregates[] = {
      [](O o, int r) { return o.census.ge50_affiliate[r]; }, true},
     {"ge50_exporting", "firms", "firms with 50+ employees exporting to the region",
      [](O o, int r) { return o.census.ge50_exporting[r]; }, true},
+    {"survey_frame", "firms", "the survey's frame: alive firms with L >= 50 (the BSBSA universe)",
+     [](O o, int) { return o.survey.frame; }},
+    {"survey_respondents", "firms", "frame firms that respond this year (panel `respondent`)",
+     [](O o, int) { return o.survey.respondents; }},
+    {"survey_linked_parents", "firms",
+     "respondents whose affiliates are linked (panel `linked`) with affiliate sales in the region "
+     "(So > 0): Table 3's firms of the year",
+     [](O o, int r) { return o.survey.linked_parents[std::size_t(r)]; }, true},
 };
 
 // The id of customer c while it is in business (alive, or exiting this year), else -1: the same
@@ -310,6 +320,13 @@ const PanelColumn kPanel[] = {
      [](R row, int) { return double(row.f.trained[row.i]); }},
     {"mode", "code", "mode in the region", true,
      [](R row, int r) { return double(row.f.mode[at(row, r)]); }, true},
+    {"respondent", "0/1", "answers the survey this year: in business, L >= 50, and drew a response",
+     true,
+     [](R row, int) {
+       return double(survey_respondent(row.p, row.key, row.f, row.i, row.env.year));
+     }},
+    {"linked", "0/1", "its affiliates enter the linked panel (drawn once per firm)", true,
+     [](R row, int) { return double(survey_linked(row.p.survey, row.key, row.f.id[row.i])); }},
     {"L", "employees", "employment", false, [](R row, int) { return row.f.L[row.i]; }},
     {"Y", "million yen", "domestic production", false, [](R row, int) { return row.f.Y[row.i]; }},
     {"Ymkt", "million yen", "sales to the open domestic market", false,
@@ -542,6 +559,21 @@ Census count_census(const Params& p, const Firms& f) {
   return o;
 }
 
+SurveyCounts count_survey(const Params& p, StreamKey key, const Firms& f, int year) {
+  SurveyCounts o;
+  for (std::size_t i = 0; i < f.size(); ++i) {
+    if (!in_survey_frame(f, i)) continue;
+    o.frame += 1;
+    const SurveyFirm d = survey_firm(p.survey, key, f.id[i]);
+    if (!survey_responds(d, key, f.id[i], std::uint32_t(year - p.start_year))) continue;
+    o.respondents += 1;
+    if (!f.abroad(i) || !d.linked) continue;
+    for (int r = 0; r < kRegions; ++r)
+      o.linked_parents[std::size_t(r)] += f.So[i * kRegions + r] > 0;
+  }
+  return o;
+}
+
 std::span<const Aggregate> aggregates() { return kAggregates; }
 std::span<const PanelColumn> panel_columns() { return kPanel; }
 std::span<const DecisionColumn> decision_columns() { return kDecisions; }
@@ -552,10 +584,11 @@ std::vector<std::string> aggregate_names() {
   return names;
 }
 
-std::vector<double> aggregate_values(const Params& p, const State& s) {
+std::vector<double> aggregate_values(const Params& p, StreamKey key, const State& s) {
   const Population population = count_population(p, s.firms);
   const Census census = count_census(p, s.firms);
-  const ObservedYear o{population, census, p, s.counters, s.env};
+  const SurveyCounts survey = count_survey(p, key, s.firms, s.env.year);
+  const ObservedYear o{population, census, p, s.counters, s.env, survey};
   std::vector<double> v;
   for (const auto& a : kAggregates)
     for (int r = 0; r < (a.per_region ? kRegions : 1); ++r) v.push_back(a.value(o, r));

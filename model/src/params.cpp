@@ -663,6 +663,21 @@ void add_output(RegistryBuilder& b) {
         {"employees", "panel rows only for firms with at least this many (survey: 50)", "choice"});
 }
 
+void add_survey(RegistryBuilder& b) {
+  b.table("survey");
+  using S = SurveyParams;
+  const auto s = &Params::survey;
+  b.add("survey.response_mean", field(s, &S::response_mean), kShare,
+        {"share", "mean response propensity of a frame firm (L >= 50)",
+         "spec v2 8/M05 §4 (SOBA FY2003: 2 411 of ~4 000)"});
+  b.add("survey.kappa_resp", field(s, &S::kappa_resp), Bounds{0.1, kInf, false, false},
+        {"", "Beta concentration of the response propensity (.inf: every firm the mean)",
+         "spec v2 8", kCal});
+  b.add("survey.rho_link", field(s, &S::rho_link), kShare,
+        {"probability", "a firm's affiliates enter the linked BSBSA-SOBA panel (once per firm)",
+         "spec v2 8", kCal});
+}
+
 std::vector<ParamInfo> build_registry() {
   std::vector<ParamInfo> v;
   RegistryBuilder b(v);
@@ -685,6 +700,7 @@ std::vector<ParamInfo> build_registry() {
   add_groups(b);
   add_levers(b);
   add_output(b);
+  add_survey(b);
   return v;
 }
 

@@ -42,7 +42,7 @@ std::vector<std::string> World::step_names() {
   return names;
 }
 
-std::vector<double> World::aggregates() const { return aggregate_values(params_, s_); }
+std::vector<double> World::aggregates() const { return aggregate_values(params_, key_, s_); }
 std::vector<std::string> World::aggregate_names() { return model::aggregate_names(); }
 void World::append_panel(Table& panel) const { model::append_panel(params_, key_, s_, panel); }
 void World::append_decisions(Table& log) const { model::append_decisions(key_, s_, log); }

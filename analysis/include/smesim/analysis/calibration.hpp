@@ -69,4 +69,17 @@ std::vector<Target> read_coefficient_targets(const std::string& path,
                                              const std::vector<std::string>& skip_terms = {
                                                  "const"});
 
+// The stated tolerances (the moments' scales) of the Table 3 sample moments (spec v2 9b): the
+// respondent count within 25 % is two scales (as a slope within two standard errors), the
+// observations per firm within 20 %, the within R-squared within 0.01 (M05 prints two decimals,
+// so +-0.005 is its rounding; spec: tolerance >= 0.005).
+inline constexpr double kRespondentsTolerance = 0.125;  // relative
+inline constexpr double kObsPerFirmTolerance = 0.10;    // relative
+inline constexpr double kR2Tolerance = 0.005;           // absolute
+// Reads the sample targets of M05 Table 3 from a CSV with header
+// `region,observations,firms,r_squared` (e.g. data/targets/motohashi2005_table3_samples.csv):
+// per region, `<region>.respondents` (the firms, at national scale), `<region>.obs_per_firm`
+// (observations / firms) and `<region>.r2_within`, with the scales above.
+std::vector<Target> read_sample_targets(const std::string& path);
+
 }  // namespace smesim::analysis

@@ -35,8 +35,11 @@ struct PaperSample {
 };
 std::span<const PaperSample> table3_samples();
 
-// The simulated survey: firm-years alive at the end of the year with L >= min_employment and
-// Y > 0, in first_year..last_year, of one design point.
+// The simulated survey: respondents (panel column `respondent`: firm-years alive at the end of
+// the year, L >= 50, that answered; spec v2 8) with L >= min_employment and Y > 0, in
+// first_year..last_year, of one design point. Affiliate-side variables (So, saj, suj) enter only
+// for linked firms (panel column `linked`): Tables 3 and 4 use linked respondents with So[r] > 0,
+// Table 5 counts an unlinked respondent as without overseas production.
 struct SurveyOptions {
   int first_year = model::kSurvey.first_year, last_year = model::kSurvey.last_year;
   double min_employment = model::kSurvey.min_employees;
@@ -89,6 +92,9 @@ struct PaperFit {
   int reps = 0;
   double observations = 0, groups = 0, r2_within = 0;                // means over replications
   double target_observations = 0, target_groups = 0, target_r2 = 0;  // NaN without a target
+  // Observations per firm (spec v2 9b): observations / groups (of the means; groups are the
+  // respondent firms of the column), and M05's (NaN without a target).
+  double obs_per_firm = 0, target_obs_per_firm = 0;
   std::vector<std::string> omitted;   // terms dropped in any replication
   std::vector<std::string> warnings;  // why (PanelResult::warnings, each once)
 };

@@ -45,6 +45,13 @@ struct Census {
   }
 };
 Census count_census(const Params& p, const Firms& f);
+// The simulated survey of the year (spec v2 8; survey.hpp): frame firms (alive, L >= 50), those
+// that respond, and respondents whose affiliates are linked, by region of an affiliate with sales.
+struct SurveyCounts {
+  double frame = 0, respondents = 0;
+  std::array<double, kRegions> linked_parents{};  // respondents, linked, So[r] > 0
+};
+SurveyCounts count_survey(const Params& p, StreamKey key, const Firms& f, int year);
 
 // What an aggregate's value reads.
 struct ObservedYear {
@@ -53,6 +60,7 @@ struct ObservedYear {
   const Params& params;
   const YearCounters& counters;
   const Environment& env;
+  const SurveyCounts& survey;
 };
 
 struct Aggregate {
@@ -64,7 +72,7 @@ struct Aggregate {
 // The declarations, in the order of the results file.
 std::span<const Aggregate> aggregates();
 std::vector<std::string> aggregate_names();
-std::vector<double> aggregate_values(const Params& p, const State& s);
+std::vector<double> aggregate_values(const Params& p, StreamKey key, const State& s);
 
 // One row of the panel: firm slot i of the state, in the year just stepped.
 struct PanelRow {

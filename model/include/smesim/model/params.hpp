@@ -280,6 +280,16 @@ struct OutputParams {
   double panel_min_employees = 0;  // panel rows only for firms with L >= this (survey: 50)
 };
 
+// The simulated survey's response (spec v2 8; observation only, it never feeds back): a firm of
+// the frame (L >= kSurvey.min_employees) draws a response propensity p_i ~ Beta with mean
+// `response_mean` and concentration `kappa_resp` once, responds in a year with probability p_i,
+// and its affiliates enter the linked panel with probability `rho_link` (drawn once per firm).
+struct SurveyParams {
+  double response_mean = 0.649;  // SOBA FY2003 response rate (M05 section 4)
+  double kappa_resp = 2.0;       // (cal)
+  double rho_link = 0.5;         // (cal)
+};
+
 struct Params {
   std::string name = "baseline";
   std::uint64_t seed = 20051;
@@ -307,6 +317,7 @@ struct Params {
   Paths paths;
   std::vector<Shock> shocks;
   OutputParams output;
+  SurveyParams survey;
 
   int years() const { return end_year - start_year + 1; }
   static std::array<RegionParams, kRegions> default_regions();

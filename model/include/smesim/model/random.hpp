@@ -60,6 +60,8 @@ enum class Purpose : std::uint8_t {
   entrant,        // v2 5.10: the k-th entrant of (year, industry)
   rationalise,    // v2 5.10b: acquirer of a joining firm
   tie_decay,      // v2 5.10b: end of a keiretsu tie
+  survey_frame,     // a firm's response propensity and link (year offset 0, by id)
+  survey_response,  // a firm's response in a year
 };
 
 // Identifies one run: the seed and the (point, replication) unit of a sweep.
