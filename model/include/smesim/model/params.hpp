@@ -127,22 +127,22 @@ struct ManagerParams {
 
 struct NetworkParams {
   double head_prob = 0.6;
-  double tier1_rate = 20.0, tier1_min_L = 20.0;
-  double tier2_rate = 3.0, tier2_max_L = 100.0;
+  double tier1_rate = 40.0, tier1_min_L = 20.0;  // v2: block 1, subcontracting ratio 1987
+  double tier2_rate = 5.0, tier2_max_L = 100.0;  // n2_mean of v2 5.10b
   double share_mean = 0.5, share_concentration = 4.0;
   double second_customer_prob = 0.3, second_share = 0.15, share_cap = 0.9;
   double parent_prob_tier1 = 0.25, parent_prob_le = 0.2;
   int peer_degree = 4;
   double peer_rewire = 0.1;
   double entrant_tier2_prob =
-      0.1;  // model choice: entrants of supplier industries attach as tier 2
+      0.4;  // model choice (v2: block 2, the 1998 subcontracting ratio)
 };
 
 struct EnvironmentParams {
   double domestic_noise = 0.0, foreign_noise = 0.03;  // domestic: after the data only
   int data_until = 2004;  // last year of data any exogenous path uses (a hindcast's cut-off)
   double eta_fx = 0.5;    // dlog X_r += eta_fx * dlog fx (v2 5.1)
-  double k_dom = 1.43;    // domestic corporations' sales / Census shipments (opr_meti, v2 5.7)
+  double k_dom = 1.392;   // domestic corporations' sales / Census shipments, FY2004 (opr_meti)
   double fx_ref = 110.0;
   double fta_tau_cut = 0.5;
   // true: adv_r = 1 - c_r * fx / fx_ref (a strong yen, small fx, favours production abroad, as
@@ -161,7 +161,7 @@ struct ProductionParams {
   double psi = 0.5;
   double kappa_rep = 0.03;  // (cal)
   double sigma_t = 0.12;    // transitory sales shock (cal)
-  double sigma_p = 0.10;    // persistent brand shock (cal)
+  double sigma_p = 0.11;    // persistent brand shock (cal)
   double productivity_pass = 0.5;
 };
 
@@ -200,7 +200,9 @@ struct OverseasParams {
   double affiliate_return = 0.07;
   // Model choice (docs/model.md): the learning premium of 5.7 fades as the channel matures, so
   // overseas sales grow like their market once they reach this multiple of domestic production.
-  double mature_ratio_export = 0.3;
+  // v2: LEs' 1985 export ratio (firms.x_le), so that exports follow foreign demand and the yen as
+  // Japan's did (x1.3 in yen, 1985-2003) instead of tripling (docs/model.md).
+  double mature_ratio_export = 0.24;
   // The intensive margin (v2 5.7): dlog SoH = g_r + k_I I (1 - So / (mu_r Y)) - delta_So + noise.
   double k_I = 0.3, delta_So = 0.05, sigma_So = 0.10;
   double mu_asia = 0.2, mu_west = 0.2;  // (cal)
@@ -212,16 +214,16 @@ struct LearningParams {
 };
 
 struct AccountingParams {
-  double f_fix = 0.04;  // (cal) overhead in workers at the industry's output per worker
+  double f_fix = 0.073;  // (cal) overhead in workers at the industry's output per worker
   double tax = 0.3, interest_rate = 0.02;
   double emp_elasticity = 0.7;
-  double g_lp = 0.012, lambda_L = 0.5;  // (cal) labour productivity trend, adjustment speed
+  double g_lp = 0.0165, lambda_L = 0.39;  // (cal) labour productivity trend, adjustment speed
   double xi_rd = 0.3, sigma_rd = 0.3;  // sigma_rd (cal)
   double innovation = 0.01;
   double drift = 0.01, drift_sd = 0.03;
   double insolvency = -0.2;
-  double c_exit = 0.03;  // (cal) decline exit below c_exit * mean_Y_k two years running
-  double entry_rate = 0.035, entry_elasticity = 1.0;  // (cal)
+  double c_exit = 0.027;  // (cal) decline exit below c_exit * mean_Y_k two years running
+  double entry_rate = 0.0345, entry_elasticity = 0.11;  // (cal)
   double entry_gap = 0.2, entry_sd = 0.3;
 };
 
@@ -265,10 +267,10 @@ struct Paths {
   Path g_dom{Path::Interpolation::step, {{1985, 0.0}}};
   // Calendar-year averages, yen per dollar (data/targets/exchange_rate.csv); the last value holds.
   Path fx{Path::Interpolation::linear,
-          {{1985, 238.47}, {1986, 168.35}, {1987, 144.60}, {1988, 128.17}, {1989, 138.07},
-           {1990, 145.00}, {1991, 134.59}, {1992, 126.78}, {1993, 111.08}, {1994, 102.18},
-           {1995, 93.96},  {1996, 108.78}, {1997, 120.99}, {1998, 130.91}, {1999, 113.73},
-           {2000, 107.80}, {2001, 121.57}, {2002, 125.22}, {2003, 115.94}, {2004, 108.15}}};
+          {{1985, 238.54}, {1986, 168.52}, {1987, 144.64}, {1988, 128.15}, {1989, 137.96},
+           {1990, 144.79}, {1991, 134.71}, {1992, 126.65}, {1993, 111.20}, {1994, 102.21},
+           {1995, 94.06}, {1996, 108.78}, {1997, 120.99}, {1998, 130.91}, {1999, 113.91},
+           {2000, 107.77}, {2001, 121.53}, {2002, 125.39}, {2003, 115.93}, {2004, 108.19}}};
   Path fta_coverage{Path::Interpolation::linear, {{2002, 0.0}, {2013, 0.18}}};
 };
 
