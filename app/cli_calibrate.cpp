@@ -483,8 +483,10 @@ void add_calibrate_command(CLI::App& app, Action& action) {
           "(%d replications, %s, %d evaluations)%s\n",
           n, k3, k - k3, c.options.replications, c.options.optimizer.c_str(), res.evaluations,
           c.until ? (", cut-off " + std::to_string(*c.until)).c_str() : "");
-      std::printf("J at start %.2f, at the estimate %.2f; Jacobian rank %d of %zu\n\n", res.start.J,
-                  res.best.J, res.jacobian_rank, n);
+      std::printf(
+          "J at start %.2f, at the estimate %.2f; Jacobian rank %d of %zu, condition number "
+          "%.3g (in target scales per parameter range)\n\n",
+          res.start.J, res.best.J, res.jacobian_rank, n, res.jacobian_condition);
       std::printf("  %-34s %10s %10s %10s\n", "parameter", "start", "estimate", "se");
       for (std::size_t j = 0; j < n; ++j)
         std::printf("  %-34s %10.4f %10.4f %10.4f\n", c.params[j].path.c_str(), c.params[j].start,
@@ -538,10 +540,10 @@ void add_calibrate_command(CLI::App& app, Action& action) {
       std::ostringstream y;
       y << "# Calibrated by `smesim calibrate " << a->file << "` (smesim " << kVersion << ", "
         << kGitCommit << ")\n"
-        << "# J = " << res.best.J << " (start " << res.start.J << "), " << within << " of " << slopes
-        << " Table 3 coefficients within two standard errors, " << samples_within << " of "
-        << samples << " sample moments within two tolerances, " << macro_within << " of " << k - k3
-        << " macro targets within one scale; see docs/calibration.md.\n";
+        << "# J = " << res.best.J << " (start " << res.start.J << "), " << within << " of "
+        << slopes << " Table 3 coefficients within two standard errors, " << samples_within
+        << " of " << samples << " sample moments within two tolerances, " << macro_within << " of "
+        << k - k3 << " macro targets within one scale; see docs/calibration.md.\n";
       if (c.until)
         y << "# Hindcast cut-off: calibrated on targets of years up to " << *c.until
           << " only (Table 3 counts as " << analysis::kTable3Year << ").\n";

@@ -166,6 +166,17 @@ CalibrationResult calibrate(const std::vector<CalibratedParameter>& params,
   const Eigen::MatrixXd GWG = G.transpose() * w.asDiagonal() * G;
   Eigen::FullPivLU<Eigen::MatrixXd> lu(GWG);
   res.jacobian_rank = int(Eigen::FullPivLU<Eigen::MatrixXd>(G).rank());
+  {
+    Eigen::MatrixXd scaled = G;
+    for (std::size_t k = 0; k < K; ++k) scaled.row(Eigen::Index(k)) /= targets[k].se;
+    for (std::size_t j = 0; j < n; ++j)
+      scaled.col(Eigen::Index(j)) *= params[j].upper - params[j].lower;
+    const Eigen::JacobiSVD<Eigen::MatrixXd> svd(scaled);
+    const auto& sv = svd.singularValues();
+    res.jacobian_condition = sv.size() == 0            ? 0.0
+                             : sv[sv.size() - 1] > 0.0 ? sv[0] / sv[sv.size() - 1]
+                                                       : std::numeric_limits<double>::infinity();
+  }
   res.se.assign(n, std::numeric_limits<double>::quiet_NaN());
   if (lu.isInvertible()) {
     const Eigen::MatrixXd A = lu.inverse();

@@ -20,8 +20,7 @@ std::size_t entrants_of(const Params& P, const YearContext& y, const Environment
                         double alive) {
   Stream s(y.key, 0xFFFFFF00u | std::uint32_t(k), y.offset, Purpose::entry_count);
   const double u = s.uniform();
-  const double growth =
-      env.D1[k] > 0.0 && env.D[k] > 0.0 ? std::log(env.D[k] / env.D1[k]) : 0.0;
+  const double growth = env.D1[k] > 0.0 && env.D[k] > 0.0 ? std::log(env.D[k] / env.D1[k]) : 0.0;
   const double rate =
       std::max(0.0, P.accounting.entry_rate + P.accounting.entry_elasticity * growth);
   return std::size_t(std::floor(alive * rate + u));
@@ -73,8 +72,7 @@ void enter_firms(const Params& P, const YearContext& y, const Environment& env, 
   // The entry classes: the 1985 classes of 4-49 employees.
   const AgentClasses& classes = agent_classes(P);
   std::vector<double> weights;
-  for (const auto& c : classes.classes)
-    weights.push_back(c.hi <= 50.0 ? c.count : 0.0);
+  for (const auto& c : classes.classes) weights.push_back(c.hi <= 50.0 ? c.count : 0.0);
   const std::size_t degree = std::size_t(std::max(0, P.network.peer_degree));
   const std::size_t first_edge = net.peer_edges.size();
   net.peer_edges.resize(first_edge + entrants * degree, {kNoFirm, kNoFirm});
@@ -126,8 +124,7 @@ void enter_firms(const Params& P, const YearContext& y, const Environment& env, 
       for (int slot = 0; slot < 2; ++slot) {
         const std::int32_t c = slot ? f.customer1[i] : f.customer0[i];
         if (c == kNoFirm || !(added[std::size_t(c)] > 0.0) || !(f.purchases[c] > 0.0)) continue;
-        (slot ? f.B1[i] : f.B0[i]) *=
-            std::max(0.0, 1.0 - added[std::size_t(c)] / f.purchases[c]);
+        (slot ? f.B1[i] : f.B0[i]) *= std::max(0.0, 1.0 - added[std::size_t(c)] / f.purchases[c]);
       }
     }
     for (std::size_t i = first; i < first + entrants; ++i)

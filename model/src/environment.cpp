@@ -29,7 +29,8 @@ void begin_year(const YearContext& y, Firms& f, Networks& net, YearCounters& cou
       f.a_start[i] = f.a[i];
       f.relocated_mask[i] = 0;
       f.relocation_cut[i] = 1.0;
-      for (int r = 0; r < kRegions; ++r) f.moved[i * kRegions + r] = f.follow[i * kRegions + r] = 0.0;
+      for (int r = 0; r < kRegions; ++r)
+        f.moved[i * kRegions + r] = f.follow[i * kRegions + r] = 0.0;
     }
   });
   tiers = detail::alive_by(y.exec, f.alive, 4, [&](std::size_t i) { return f.tier[i]; });

@@ -139,8 +139,8 @@ void draw_population(const Params& P, const YearContext& y, Environment& env, Fi
     f.a[i] = P.firms.a_size_slope * std::log(f.L[i] / P.firms.L_min) + P.firms.a_sd * s.normal();
     f.Y[i] = P.industries[k].y_k * f.L[i] * std::exp(f.a[i]);
   });
-  const double national = P.scale.national_population > 0 ? P.scale.national_population
-                                                           : classes.total;
+  const double national =
+      P.scale.national_population > 0 ? P.scale.national_population : classes.total;
   env.national_scale = national / double(N);
   double raw = 0.0;
   for (std::size_t i = 0; i < N; ++i) raw += f.Y[i];  // in id order

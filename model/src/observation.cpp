@@ -546,8 +546,7 @@ Census count_census(const Params& p, const Firms& f) {
       o.linked_exports += double(f.suj[ir]) * f.So[ir];
       if (sme && L >= 4.0 && x) {
         o.sme_exporting[r] += 1;
-        asia = asia || r == int(Region::nies) || r == int(Region::asean) ||
-               r == int(Region::china);
+        asia = asia || r == int(Region::nies) || r == int(Region::asean) || r == int(Region::china);
       }
       if (L >= kSurvey.min_employees) {
         o.ge50_affiliate[r] += d;

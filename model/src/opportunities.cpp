@@ -61,8 +61,9 @@ void search(const Params& P, const Environment& env, const Firms& f, std::size_t
   std::array<double, kRegions> w{};
   for (int r = 0; r < kRegions; ++r)
     if (mode_of(f, i, r) != Mode::fdi)
-      w[r] = env.export_share[r] * (1.0 + O.search_info_weight * f.info[i * kRegions + r] +
-                         (f.experience[i] > 0 && f.experience_region[i] == r ? 1.0 : 0.0));
+      w[r] =
+          env.export_share[r] * (1.0 + O.search_info_weight * f.info[i * kRegions + r] +
+                                 (f.experience[i] > 0 && f.experience_region[i] == r ? 1.0 : 0.0));
   if (!(std::accumulate(w.begin(), w.end(), 0.0) > 0.0)) return;
   const int r = ss.categorical(w, kRegions);
   if (mode_of(f, i, r) == Mode::none)
@@ -80,7 +81,8 @@ void jetro(const Params& P, const YearContext& y, const Environment& env, Firms&
   sink.counters.jetro_enrolled += 1;
   sink.counters.spend_jetro += jetro.cost_per_firm;
   std::array<double, kRegions> w{};
-  for (int r = 0; r < kRegions; ++r) w[r] = mode_of(f, i, r) == Mode::none ? env.export_share[r] : 0.0;
+  for (int r = 0; r < kRegions; ++r)
+    w[r] = mode_of(f, i, r) == Mode::none ? env.export_share[r] : 0.0;
   if (!(std::accumulate(w.begin(), w.end(), 0.0) > 0.0)) return;
   const int r = sj.categorical(w, kRegions);
   float& I = f.info[i * kRegions + r];

@@ -12,9 +12,13 @@ void operate_overseas_firm(const Params& P, const Environment& env, Firms& f, st
                            Stream& s) {
   const auto& O = P.overseas;
   // Exports respond to the exchange rate (v2 5.1): a weaker yen (larger fx) raises them.
-  const double dlog_fx =
-      env.fx_prev > 0.0 && env.fx > 0.0 ? std::log(env.fx / env.fx_prev) : 0.0;
+  const double dlog_fx = env.fx_prev > 0.0 && env.fx > 0.0 ? std::log(env.fx / env.fx_prev) : 0.0;
   double size = 1.0;
+  // v2: the export channel matures as a whole: the premium fades as the firm's exports to all
+  // regions (as of last year) approach mature_ratio_export * Y (per region, an LE exporting to
+  // six markets would grow each towards the whole cap; docs/model.md).
+  double exports = 0.0;
+  for (int r = 0; r < kRegions; ++r) exports += f.X[i * kRegions + r];
   for (int r = 0; r < kRegions; ++r) {
     const std::size_t ir = i * kRegions + r;
     const Mode m = Mode(f.mode[ir]);
@@ -35,7 +39,7 @@ void operate_overseas_firm(const Params& P, const Environment& env, Firms& f, st
     if (m == Mode::exporting) {
       if (f.years_in[ir] > 0)
         f.X[ir] *= std::exp(
-            g + growth(O.export_info * I + O.export_drift, f.X[ir], O.mature_ratio_export) +
+            g + growth(O.export_info * I + O.export_drift, exports, O.mature_ratio_export) +
             O.export_noise * z + P.environment.eta_fx * dlog_fx);
       // A failed first attempt: the firm leaves r but keeps its experience (CE16 4.2.1).
       if (young && u_fail < O.export_fail * (1.0 - I) * (1.5 - f.ell[i])) {

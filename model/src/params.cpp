@@ -530,8 +530,7 @@ void add_overseas(RegistryBuilder& b) {
         {"share of Y", "mature export size", "choice (correction)"});
   b.add("overseas.k_I", field(o, &O::k_I), kNonNegative,
         {"", "affiliate growth with information (intensive margin)", "v2 5.7"});
-  b.add("overseas.delta_So", field(o, &O::delta_So), kAny,
-        {"1/year", "affiliate decay", "v2 5.7"});
+  b.add("overseas.delta_So", field(o, &O::delta_So), kAny, {"1/year", "affiliate decay", "v2 5.7"});
   b.add("overseas.sigma_So", field(o, &O::sigma_So), kNonNegative,
         {"", "sd of affiliate growth", "v2 5.7"});
   b.add("overseas.mu_asia", field(o, &O::mu_asia), kPositive,
@@ -559,9 +558,9 @@ void add_accounting(RegistryBuilder& b) {
   b.table("accounting");
   using A = AccountingParams;
   const auto a = &Params::accounting;
-  b.add("accounting.f_fix", field(a, &A::f_fix), kNonNegative,
-        {"workers", "fixed cost: an overhead at the industry's output per worker", "v2 5.10",
-         kCal});
+  b.add(
+      "accounting.f_fix", field(a, &A::f_fix), kNonNegative,
+      {"workers", "fixed cost: an overhead at the industry's output per worker", "v2 5.10", kCal});
   b.add("accounting.tax", field(a, &A::tax), kShare, {"share", "tax on positive profit"});
   b.add("accounting.interest_rate", field(a, &A::interest_rate), kNonNegative,
         {"1/year", "interest on max(0, K - W)", "choice"});

@@ -70,7 +70,8 @@ void relocate_large_firms(const Params& P, const YearContext& y, const Environme
       if (shock.year != y.year) continue;
       Stream ss = y.stream(f, i, Purpose::shock);
       for (std::size_t skip = 0; skip < k; ++skip) ss.uniform();
-      if (ss.uniform() < shock.share_of_le) relocate(P, f, i, shock.region, shock.fraction, o_before, s, c);
+      if (ss.uniform() < shock.share_of_le)
+        relocate(P, f, i, shock.region, shock.fraction, o_before, s, c);
     }
   });
 }

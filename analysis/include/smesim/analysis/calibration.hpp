@@ -53,7 +53,11 @@ struct CalibrationResult {
   std::vector<double> se;    // sandwich standard errors of the estimates (NaN if singular)
   Eigen::MatrixXd jacobian;  // d moments / d theta at the estimate (central differences)
   int jacobian_rank = 0;     // identification: full rank = number of parameters
-  std::string status;        // NLopt's result
+  // Condition number (largest / smallest singular value) of the Jacobian in units of the
+  // targets' scales per parameter range (rows / se_k, columns * (upper - lower)); infinite when
+  // a parameter moves no moment.
+  double jacobian_condition = 0;
+  std::string status;  // NLopt's result
 };
 
 // The distance J of moments to targets (with the Monte Carlo correction for S replications).

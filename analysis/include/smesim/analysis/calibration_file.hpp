@@ -18,7 +18,7 @@ namespace smesim::analysis {
 
 struct CalibrationFile {
   sim::Scenario base;
-  std::string targets_file;  // Table 3 coefficients; empty with `targets: none`
+  std::string targets_file;         // Table 3 coefficients; empty with `targets: none`
   std::string sample_targets_file;  // "" when the file says `sample_targets: none`
   std::vector<analysis::CalibratedParameter> params;
   // Every moment: first the Table 3 coefficients (table3_count of them), then the macro targets
@@ -49,8 +49,8 @@ bool in_objective(const CalibrationFile& c, const TargetRow& row);
 // Every moment (mean over c.options.replications replications) at theta (in the order of
 // c.params), in the order of c.targets: Table 3's slopes on the survey firms' panel 1994-2002 and
 // its samples (spec v2 9b: `<region>.respondents` at national scale, `<region>.obs_per_firm`,
-// `<region>.r2_within`), then the macro targets' simulated values (national scale). The run ends in the last year a target
-// needs.
+// `<region>.r2_within`), then the macro targets' simulated values (national scale). The run ends in
+// the last year a target needs.
 std::vector<double> calibration_moments(const CalibrationFile& c, const std::vector<double>& theta);
 
 // The moments of a calibration file without macro targets (the benchmarks' name for

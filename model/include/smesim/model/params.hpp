@@ -46,24 +46,24 @@ inline constexpr SurveyWindow kSurvey{1994, 2002, 50.0};
 
 // Per-region scenario data (spec 2.1).
 struct RegionParams {
-  double g = 0.0;      // foreign demand growth g_r
-  double c = 1.0;      // relative unit production cost c_r (Japan = 1)
-  double tau = 0.1;    // trade cost tau_r before FTA coverage
-  double sigma = 0.5;  // uncertainty sigma_r
-  double s_aj = 0.1;   // mean import-back share of an affiliate
-  double s_uj = 0.25;  // mean supply-from-Japan share of an affiliate
-  double M0 = 1.0;     // foreign demand index M_r in the start year (model choice)
+  double g = 0.0;         // foreign demand growth g_r
+  double c = 1.0;         // relative unit production cost c_r (Japan = 1)
+  double tau = 0.1;       // trade cost tau_r before FTA coverage
+  double sigma = 0.5;     // uncertainty sigma_r
+  double s_aj = 0.1;      // mean import-back share of an affiliate
+  double s_uj = 0.25;     // mean supply-from-Japan share of an affiliate
+  double M0 = 1.0;        // foreign demand index M_r in the start year (model choice)
   double c_growth = 0.0;  // log growth of c_r per year after 2005 (v2 5.1; rising wages abroad)
 };
 
 // Per-industry data (spec 2.2).
 struct IndustryParams {
-  double weight = 0.1;       // share of firms at initialization
-  double g_k = 0.0;          // domestic demand trend
-  double theta0_k = 0.0;     // relocation propensity of its large firms
-  bool assembler = false;    // large firms may head keiretsu
-  bool supplier = false;     // its SMEs may be keiretsu suppliers (spec 5.2)
-  double y_k = 1.0;          // relative output per employee at a = 0 (v2: the level is solved)
+  double weight = 0.1;     // share of firms at initialization
+  double g_k = 0.0;        // domestic demand trend
+  double theta0_k = 0.0;   // relocation propensity of its large firms
+  bool assembler = false;  // large firms may head keiretsu
+  bool supplier = false;   // its SMEs may be keiretsu suppliers (spec 5.2)
+  double y_k = 1.0;        // relative output per employee at a = 0 (v2: the level is solved)
 };
 
 // A piecewise path over years: linear interpolation, or a step function (value holds until the
@@ -85,15 +85,15 @@ struct Shock {
 };
 
 struct FirmInitParams {
-  double L_min = 4.0, L_max = 50000.0;  // truncated Pareto support
-  double le_threshold = 300.0;          // LE iff L > le_threshold (CE16 Table 2)
+  double L_min = 4.0, L_max = 50000.0;     // truncated Pareto support
+  double le_threshold = 300.0;             // LE iff L > le_threshold (CE16 Table 2)
   double a_size_slope = 0.28, a_sd = 0.3;  // v2 2.3: employment-weighted Census slope
   double rd_rate_le = 0.03, rd_rate_sme = 0.01, rd_rate_sd = 0.5;  // lognormal mean, log-sd
   double rd_zero_share_sme = 0.4;
   double W_share = 0.3, K_share = 0.4;
   double init_export_share_sme = 0.01;  // SMEs exporting in the start year
   double x_le = 0.24;  // LEs' exports / Y in the start year (1985 exports over LE shipments)
-  double init_fdi_share_le = 0.2;
+  double init_fdi_share_le = 0.55;    // v2: calibration/international.yaml (affiliates' sales)
   double init_fdi_share_sme = 0.002;  // model choice: a few SMEs own affiliates in 1985
   double share_concentration = 8.0;   // Beta concentration for saj, suj
 };
@@ -128,14 +128,13 @@ struct ManagerParams {
 struct NetworkParams {
   double head_prob = 0.6;
   double tier1_rate = 40.0, tier1_min_L = 20.0;  // v2: block 1, subcontracting ratio 1987
-  double tier2_rate = 5.0, tier2_max_L = 100.0;  // n2_mean of v2 5.10b
+  double tier2_rate = 5.5, tier2_max_L = 100.0;  // n2_mean of v2 5.10b
   double share_mean = 0.5, share_concentration = 4.0;
   double second_customer_prob = 0.3, second_share = 0.15, share_cap = 0.9;
   double parent_prob_tier1 = 0.25, parent_prob_le = 0.2;
   int peer_degree = 4;
   double peer_rewire = 0.1;
-  double entrant_tier2_prob =
-      0.4;  // model choice (v2: block 2, the 1998 subcontracting ratio)
+  double entrant_tier2_prob = 0.8;  // model choice (v2: block 2, the 1998 subcontracting ratio)
 };
 
 struct EnvironmentParams {
@@ -161,7 +160,7 @@ struct ProductionParams {
   double psi = 0.5;
   double kappa_rep = 0.03;  // (cal)
   double sigma_t = 0.12;    // transitory sales shock (cal)
-  double sigma_p = 0.11;    // persistent brand shock (cal)
+  double sigma_p = 0.112;   // persistent brand shock (cal)
   double productivity_pass = 0.5;
 };
 
@@ -182,7 +181,7 @@ struct DecisionParams {
   double kappa_r = 2.0;  // (cal)
   double kappa_p = 3.0;  // (cal)
   double kappa_p2 = 1.0;
-  double theta_c_sme = 0.05;  // (cal) SME FDI sees the cost advantage (v2 5.6)
+  double theta_c_sme = 0.049;  // (cal) SME FDI sees the cost advantage (v2 5.6)
   double kappa_pull = 1.0;
   double beta_v = 1.0;
   double beta_0 = -3.0;  // (cal)
@@ -205,7 +204,7 @@ struct OverseasParams {
   double mature_ratio_export = 0.24;
   // The intensive margin (v2 5.7): dlog SoH = g_r + k_I I (1 - So / (mu_r Y)) - delta_So + noise.
   double k_I = 0.3, delta_So = 0.05, sigma_So = 0.10;
-  double mu_asia = 0.2, mu_west = 0.2;  // (cal)
+  double mu_asia = 0.172, mu_west = 0.343;  // (cal) calibration/international.yaml
 };
 
 struct LearningParams {
@@ -214,24 +213,24 @@ struct LearningParams {
 };
 
 struct AccountingParams {
-  double f_fix = 0.073;  // (cal) overhead in workers at the industry's output per worker
+  double f_fix = 0.0715;  // (cal) overhead in workers at the industry's output per worker
   double tax = 0.3, interest_rate = 0.02;
   double emp_elasticity = 0.7;
-  double g_lp = 0.0165, lambda_L = 0.39;  // (cal) labour productivity trend, adjustment speed
-  double xi_rd = 0.3, sigma_rd = 0.3;  // sigma_rd (cal)
+  double g_lp = 0.0157, lambda_L = 0.362;  // (cal) labour productivity trend, adjustment speed
+  double xi_rd = 0.3, sigma_rd = 0.3;      // sigma_rd (cal)
   double innovation = 0.01;
   double drift = 0.01, drift_sd = 0.03;
   double insolvency = -0.2;
-  double c_exit = 0.027;  // (cal) decline exit below c_exit * mean_Y_k two years running
-  double entry_rate = 0.0345, entry_elasticity = 0.11;  // (cal)
+  double c_exit = 0.0254;  // (cal) decline exit below c_exit * mean_Y_k two years running
+  double entry_rate = 0.0466, entry_elasticity = 0.196;  // (cal)
   double entry_gap = 0.2, entry_sd = 0.3;
 };
 
 struct GroupParams {
   double p_leave_group = 0.02, leave_order_cut = 0.3;  // leave_order_cut (cal)
   double p_join_group = 0.01, join_min_L = 50.0;
-  double rationalise = 0.2;  // (cal) brand share a joiner hands to its acquirer (v2 5.10b)
-  double tie_decay = 0.015;  // (cal) yearly end of a keiretsu tie
+  double rationalise = 0.2;   // (cal) brand share a joiner hands to its acquirer (v2 5.10b)
+  double tie_decay = 0.0114;  // (cal) yearly end of a keiretsu tie
 };
 
 struct LoansLever {
@@ -269,7 +268,7 @@ struct Paths {
   Path fx{Path::Interpolation::linear,
           {{1985, 238.54}, {1986, 168.52}, {1987, 144.64}, {1988, 128.15}, {1989, 137.96},
            {1990, 144.79}, {1991, 134.71}, {1992, 126.65}, {1993, 111.20}, {1994, 102.21},
-           {1995, 94.06}, {1996, 108.78}, {1997, 120.99}, {1998, 130.91}, {1999, 113.91},
+           {1995, 94.06},  {1996, 108.78}, {1997, 120.99}, {1998, 130.91}, {1999, 113.91},
            {2000, 107.77}, {2001, 121.53}, {2002, 125.39}, {2003, 115.93}, {2004, 108.19}}};
   Path fta_coverage{Path::Interpolation::linear, {{2002, 0.0}, {2013, 0.18}}};
 };

@@ -54,12 +54,12 @@ enum class Purpose : std::uint8_t {
   init_shares,
   init_second,
   affiliate,
-  brand,          // v2 5.4: persistent brand shock
-  sales_shock,    // v2 5.4: transitory sales shock
-  entry_count,    // v2 5.10: entrants of (year, industry)
-  entrant,        // v2 5.10: the k-th entrant of (year, industry)
-  rationalise,    // v2 5.10b: acquirer of a joining firm
-  tie_decay,      // v2 5.10b: end of a keiretsu tie
+  brand,            // v2 5.4: persistent brand shock
+  sales_shock,      // v2 5.4: transitory sales shock
+  entry_count,      // v2 5.10: entrants of (year, industry)
+  entrant,          // v2 5.10: the k-th entrant of (year, industry)
+  rationalise,      // v2 5.10b: acquirer of a joining firm
+  tie_decay,        // v2 5.10b: end of a keiretsu tie
   survey_frame,     // a firm's response propensity and link (year offset 0, by id)
   survey_response,  // a firm's response in a year
 };

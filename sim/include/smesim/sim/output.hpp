@@ -24,7 +24,7 @@ struct ResultsMeta {
   std::string scenario_file;
   std::string scenario_yaml;
   std::string resolved_parameters;
-  std::string created_utc;  // ISO 8601, e.g. 2026-11-25T12:00:00Z
+  std::string created_utc;      // ISO 8601, e.g. 2026-11-25T12:00:00Z
   double national_scale = 1.0;  // national enterprises per simulated firm (v2 2.6)
 };
 
