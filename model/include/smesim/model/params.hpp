@@ -93,7 +93,7 @@ struct FirmInitParams {
   double W_share = 0.3, K_share = 0.4;
   double init_export_share_sme = 0.01;  // SMEs exporting in the start year
   double x_le = 0.24;  // LEs' exports / Y in the start year (1985 exports over LE shipments)
-  double init_fdi_share_le = 0.55;    // v2: calibration/international.yaml (affiliates' sales)
+  double init_fdi_share_le = 0.567;    // v2: calibration/international.yaml (affiliates' sales)
   double init_fdi_share_sme = 0.002;  // model choice: a few SMEs own affiliates in 1985
   double share_concentration = 8.0;   // Beta concentration for saj, suj
 };
@@ -181,7 +181,7 @@ struct DecisionParams {
   double kappa_r = 2.0;  // (cal)
   double kappa_p = 3.0;  // (cal)
   double kappa_p2 = 1.0;
-  double theta_c_sme = 0.049;  // (cal) SME FDI sees the cost advantage (v2 5.6)
+  double theta_c_sme = 0.055;  // (cal) SME FDI sees the cost advantage (v2 5.6)
   double kappa_pull = 1.0;
   double beta_v = 1.0;
   double beta_0 = -3.0;  // (cal)
@@ -204,7 +204,7 @@ struct OverseasParams {
   double mature_ratio_export = 0.24;
   // The intensive margin (v2 5.7): dlog SoH = g_r + k_I I (1 - So / (mu_r Y)) - delta_So + noise.
   double k_I = 0.3, delta_So = 0.05, sigma_So = 0.10;
-  double mu_asia = 0.172, mu_west = 0.343;  // (cal) calibration/international.yaml
+  double mu_asia = 0.234, mu_west = 0.495;  // (cal) calibration/international.yaml
 };
 
 struct LearningParams {
