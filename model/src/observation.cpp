@@ -20,9 +20,9 @@ double decisions(O o, Outcome x) { return o.counters.decisions[std::size_t(x)]; 
 
 // The aggregates, in the order of the results file (the reference results check it).
 const Aggregate kAggregates[] = {
-    {"firms", "firms", "alive firms",
+    {"firms", "firms", "alive firms (with those below 4 employees, outside the Census counts)",
      [](O o, int) { return o.population.smes + o.population.les; }},
-    {"smes", "firms", "alive SMEs", [](O o, int) { return o.population.smes; }},
+    {"smes", "firms", "alive SMEs (with those below 4 employees; the Census-basis count is enterprises)", [](O o, int) { return o.population.smes; }},
     {"les", "firms", "alive LEs", [](O o, int) { return o.population.les; }},
     {"sme_export_share", "share", "SMEs exporting to some region",
      [](O o, int) { return share(o.population.sme_exporters, o.population.smes); }},

@@ -160,7 +160,7 @@ struct ProductionParams {
   double psi = 0.5;
   double kappa_rep = 0.03;  // (cal)
   double sigma_t = 0.12;    // transitory sales shock (cal)
-  double sigma_p = 0.112;   // persistent brand shock (cal)
+  double sigma_p = 0.151;   // persistent brand shock (cal)
   double productivity_pass = 0.5;
 };
 
@@ -213,16 +213,16 @@ struct LearningParams {
 };
 
 struct AccountingParams {
-  double f_fix = 0.0715;  // (cal) overhead in workers at the industry's output per worker
+  double f_fix = 0.0676;  // (cal) overhead in workers at the industry's output per worker
   double tax = 0.3, interest_rate = 0.02;
   double emp_elasticity = 0.7;
-  double g_lp = 0.0157, lambda_L = 0.362;  // (cal) labour productivity trend, adjustment speed
+  double g_lp = 0.0176, lambda_L = 0.355;  // (cal) labour productivity trend, adjustment speed
   double xi_rd = 0.3, sigma_rd = 0.3;      // sigma_rd (cal)
   double innovation = 0.01;
   double drift = 0.01, drift_sd = 0.03;
   double insolvency = -0.2;
-  double c_exit = 0.0254;  // (cal) decline exit below c_exit * mean_Y_k two years running
-  double entry_rate = 0.0466, entry_elasticity = 0.196;  // (cal)
+  double c_exit = 0.025;  // (cal) decline exit below c_exit * mean_Y_k two years running
+  double entry_rate = 0.0473, entry_elasticity = 0.146;  // (cal)
   double entry_gap = 0.2, entry_sd = 0.3;
 };
 
@@ -230,7 +230,7 @@ struct GroupParams {
   double p_leave_group = 0.02, leave_order_cut = 0.3;  // leave_order_cut (cal)
   double p_join_group = 0.01, join_min_L = 50.0;
   double rationalise = 0.2;   // (cal) brand share a joiner hands to its acquirer (v2 5.10b)
-  double tie_decay = 0.0114;  // (cal) yearly end of a keiretsu tie
+  double tie_decay = 0.0;     // (cal) yearly end of a keiretsu tie
 };
 
 struct LoansLever {
