@@ -90,18 +90,26 @@ Params small_params(int population = 200) {
   return p;
 }
 
-// No domestic-demand movement: D_k stays 1 (no noise, no trend) and no import-back reaches the
-// open market (chi = 1 makes m_k = 0), so the demand ratio D_eff(t) / D_eff(t-1) of 5.4 is 1.
-// No idiosyncratic production shock, no productivity pass-through, no reputation effect.
+// Brands that do not move within the year (v2 5.4): no persistent or transitory sales shock, no
+// productivity pass-through, no reputation effect, so the weights x_i are the brands z_i and a
+// firm's share of its industry's market D_k is exp(z_i) / sum_k exp(z_k) over the alive firms.
 void quiet_production(Params& p) {
   p.environment.domestic_noise = 0.0;
   p.paths.g_dom = Path{Path::Interpolation::step, {{1985, 0.0}}};
   for (auto& k : p.industries) k.g_k = 0.0;
-  p.production.chi_le = 1.0;
-  p.production.chi_sme = 1.0;
-  p.production.sigma_y = 0.0;
+  p.production.sigma_t = 0.0;
+  p.production.sigma_p = 0.0;
   p.production.productivity_pass = 0.0;
   p.production.kappa_rep = 0.0;
+}
+
+// Firm i's market share when the weights are the brands: exp(z_i) / sum over the alive firms of
+// its industry, evaluated by hand.
+double brand_share(const Firms& f, std::size_t i) {
+  double sum = 0.0;
+  for (std::size_t j = 0; j < f.size(); ++j)
+    if (f.alive[j] && f.industry[j] == f.industry[i]) sum += std::exp(f.z[j]);
+  return std::exp(f.z[i]) / sum;
 }
 
 // A small economy for one submodel: its parameters, its initial state (initialize(), as World's
@@ -148,6 +156,7 @@ void isolate(Firms& f, std::size_t i) {
   for (int r = 0; r < kRegions; ++r) {
     const std::size_t ir = at(i, r);
     f.X[ir] = f.So[ir] = f.K_abroad[ir] = f.saj[ir] = f.suj[ir] = f.info[ir] = 0.0;
+    f.o[ir] = f.SoH[ir] = f.moved[ir] = f.follow[ir] = 0.0;
     f.ties[ir] = 0;
     f.years_in[ir] = 0;
     f.mode[ir] = 0;
@@ -162,7 +171,7 @@ void isolate(Firms& f, std::size_t i) {
 // ---------------------------------------------------------------------------------------------
 // 5.3 Large-firm relocation
 
-TEST(SubmodelRelocation, RelocationMovesPhiOfProductionAndCutsOpenMarketSales) {
+TEST(SubmodelRelocation, RelocationToAsiaRaisesTheOffshoredShareNotRivalsSales) {
   Params p = small_params();
   quiet_production(p);
   // Only ASEAN is attractive: adv = 1 - c * fx / fx_ref is 1 there (c = 0) and about -2181 in
@@ -170,48 +179,68 @@ TEST(SubmodelRelocation, RelocationMovesPhiOfProductionAndCutsOpenMarketSales) {
   for (int r = 0; r < kRegions; ++r) p.regions[r].c = r == kAsean ? 0.0 : 1000.0;
   p.relocation.theta0_r = 100.0;
   Economy w(p);
+  w.p.firms.le_threshold = 1e6;  // after initialization: only firm j is an LE
   Firms& f = w.s.firms;
   const std::size_t j = kFirst;
   isolate(f, j);
   f.industry[j] = kFood;
-  f.L[j] = 5000.0;  // an LE
+  f.L[j] = 5e6;     // the only LE
   f.Y[j] = 1000.0;  // becomes last year's production Y1 in begin_year
   f.Ymkt[j] = 600.0;
   f.da[j] = 0.0;
   f.K_dom[j] = 400.0;
   f.ever_international[j] = 1;
+  for (int r = 0; r < kRegions; ++r) f.o[at(j, r)] = 0.0;
+  f.o[at(j, kChina)] = 0.1;  // already offshored to China: o_before = 0.1
+  f.mode[at(j, kChina)] = std::uint8_t(Mode::fdi);
+  f.years_in[at(j, kChina)] = 5;
 
   w.start_year();
   ASSERT_GT(relocation_hazard(w.p, w.s.env, w.s.firms, j, kAsean), 1.0 - 1e-12);
   ASSERT_EQ(relocation_hazard(w.p, w.s.env, w.s.firms, j, kChina), 0.0);
+  const std::vector<double> z_before = f.z;
+  std::vector<double> o_rivals;
+  for (std::size_t i = 0; i < f.size(); ++i)
+    if (i != j) o_rivals.push_back(offshored(f, i));
   relocate_large_firms(w.p, w.y(), w.s.env, w.s.firms, w.s.counters);
 
-  // So[r] += phi * Y(t-1), the same share of domestic fixed assets goes abroad.
-  expect_close(f.So[at(j, kAsean)], 0.15 * 1000.0, "So after relocation");
+  // To Asia (v2 5.3): o[r] += phi (1 - o_before); Mv = phi Ymkt(t-1) moves to imports, and the
+  // moved share Mv / Y(t-1) of domestic fixed assets goes abroad.
+  expect_close(f.o[at(j, kAsean)], 0.15 * (1.0 - 0.1), "offshored share to ASEAN");
+  expect_close(offshored(f, j), 0.1 + 0.15 * 0.9, "offshored share");
+  const double moved = 0.15 * 600.0 / 1000.0;
+  expect_close(f.moved[at(j, kAsean)], moved, "moved share for the suppliers");
   EXPECT_EQ(f.mode[at(j, kAsean)], std::uint8_t(Mode::fdi));
-  expect_close(f.K_abroad[at(j, kAsean)], 0.15 * 400.0, "K_abroad after relocation");
-  expect_close(f.K_dom[j], (1.0 - 0.15) * 400.0, "K_dom after relocation");
+  expect_close(f.K_abroad[at(j, kAsean)], moved * 400.0, "K_abroad after relocation");
+  expect_close(f.K_dom[j], (1.0 - moved) * 400.0, "K_dom after relocation");
   for (int r = 0; r < kRegions; ++r)
-    if (r != kAsean) {
-      EXPECT_EQ(f.So[at(j, r)], 0.0) << "region " << r;
+    if (r != kAsean && r != kChina) {
+      EXPECT_EQ(f.o[at(j, r)], 0.0) << "region " << r;
       EXPECT_EQ(f.mode[at(j, r)], 0) << "region " << r;
     }
   EXPECT_EQ(f.relocated_mask[j], 1u << kAsean);
-  expect_close(f.relocation_cut[j], 1.0 - 0.15, "relocation_cut");
-  EXPECT_GE(w.s.counters.relocations, 1.0);
+  EXPECT_EQ(w.s.counters.relocations, 1.0);
+  // The relocation changes no brand, and no rival's offshored share.
+  EXPECT_EQ(f.z, z_before);
+  for (std::size_t i = 0, k = 0; i < f.size(); ++i)
+    if (i != j) {
+      EXPECT_EQ(offshored(f, i), o_rivals[k++]) << "firm " << i;
+    }
 
+  // Production: the brand keeps its share s_j of D_k; (1 - o) of it is made at home, o imported
+  // from its affiliates (SoJ), so rivals' sales are unchanged and imports rise.
+  const double s_j = brand_share(f, j);
+  std::vector<double> share(f.size());
+  for (std::size_t i = 0; i < f.size(); ++i) share[i] = f.alive[i] ? brand_share(f, i) : 0.0;
   produce(w.p, w.y(), w.s.tiers, w.s.env, w.s.firms);
-  // The demand ratio is exactly 1 (D = 1, m_k = 0), so the open market only loses the moved lines.
-  EXPECT_DOUBLE_EQ(w.s.env.D_eff[kFood], 1.0);
-  EXPECT_DOUBLE_EQ(w.s.env.D_eff_prev[kFood], 1.0);
-  expect_close(f.Ymkt[j], 600.0 * (1.0 - 0.15), "Ymkt after relocation");
-  // Y = Ymkt + parts to the own affiliate (psi = 0: no suppliers) - import-back (chi = 1).
-  const double So = 0.15 * 1000.0;
-  const double expected_Y =
-      600.0 * 0.85 + 1.0 * f.suj[at(j, kAsean)] * 0.6 * So - 1.0 * f.saj[at(j, kAsean)] * So;
-  expect_close(f.Y[j], expected_Y, "Y after relocation");
-  EXPECT_GT(f.saj[at(j, kAsean)], 0.0);
-  EXPECT_LT(f.saj[at(j, kAsean)], 1.0);
+  const double D = w.s.env.D[kFood], o = 0.1 + 0.15 * 0.9;
+  expect_close(f.Ymkt[j], (1.0 - o) * s_j * D, "Ymkt after relocation");
+  expect_close(f.So[at(j, kAsean)], 0.15 * 0.9 * s_j * D, "ASEAN affiliate's sales to Japan");
+  expect_close(f.Y_back[j], o * s_j * D, "import-back");
+  for (std::size_t i = 0; i < f.size(); ++i)
+    if (i != j && f.alive[i] && f.industry[i] == kFood && offshored(f, i) == 0.0)
+      expect_close(f.Ymkt[i], share[i] * D, "a rival's sales");
+  EXPECT_GE(w.s.env.import_share[kFood], o * s_j * (1.0 - 1e-12));
 }
 
 TEST(SubmodelRelocation, HazardMatchesFormula) {
@@ -270,21 +299,19 @@ TEST(SubmodelProduction, KeiretsuOrdersFollowCustomerProduction) {
   f.industry[c] = kTransport;
   f.L[c] = 5000.0;
   f.Y[c] = 2000.0;  // Q_c(t-1)
-  f.Ymkt[c] = 2200.0;
   f.da[c] = 0.0;
+  // Its affiliate sells in its host market only (SoH = So: no offshored share, no import-back).
   f.mode[at(c, kNies)] = std::uint8_t(Mode::fdi);
   f.years_in[at(c, kNies)] = 5;
-  f.So[at(c, kNies)] = 500.0;
+  f.So[at(c, kNies)] = f.SoH[at(c, kNies)] = 500.0;
   f.suj[at(c, kNies)] = 0.3;
-  f.saj[at(c, kNies)] = 0.2;
   f.purchases[c] = 400.0;  // P_c(t-1)
   f.n_suppliers[c] = 1;
-  // Second customer c2: no affiliate, production falls from 1000 to 900.
+  // Second customer c2: no affiliate.
   f.tier[c2] = kTierHead;
   f.industry[c2] = kTransport;
   f.L[c2] = 3000.0;
   f.Y[c2] = 1000.0;
-  f.Ymkt[c2] = 900.0;
   f.da[c2] = 0.0;
   f.purchases[c2] = 100.0;
   f.n_suppliers[c2] = 1;
@@ -297,31 +324,33 @@ TEST(SubmodelProduction, KeiretsuOrdersFollowCustomerProduction) {
   f.B0[s] = 300.0;
   f.B1[s] = 50.0;
   f.Y[s] = 900.0;
-  f.Ymkt[s] = 500.0;
   f.da[s] = 0.0;
 
   w.start_year();
+  const double mkt_c = brand_share(f, c) * w.s.env.D[kTransport];
+  const double mkt_c2 = brand_share(f, c2) * w.s.env.D[kTransport];
+  const double mkt_s = brand_share(f, s) * w.s.env.D[kMetalProducts];
   produce(w.p, w.y(), w.s.tiers, w.s.env, w.s.firms);
 
-  // Customer c: Q_c(t) = Ymkt + own parts (psi = 0.5: it has a supplier) - import-back (chi = 1).
-  const double parts_c = (1.0 - 0.5) * 0.3 * 0.6 * 500.0;  // 45
-  const double back_c = 1.0 * 0.2 * 500.0;                 // 100
-  const double Q_c = 2200.0 + parts_c - back_c;            // 2145
+  // Customer c: Q_c(t) = its market + own parts (psi = 0.5: it has a supplier); suj is a share
+  // of affiliate sales (v2), import-back SoJ = 0.
+  const double parts_c = (1.0 - 0.5) * 0.3 * 500.0;  // 75
+  const double Q_c = mkt_c + parts_c;
+  expect_close(f.Ymkt[c], mkt_c, "customer's market sales");
   expect_close_f(f.Y_parts[c], parts_c, "customer parts");
-  expect_close_f(f.Y_back[c], back_c, "customer import-back");
+  EXPECT_EQ(f.Y_back[c], 0.0);
   expect_close(f.Y[c], Q_c, "customer production");
-  expect_close(f.Y[c2], 900.0, "second customer production");
+  expect_close(f.Y[c2], mkt_c2, "second customer production");
 
-  // Supplier: B(t) = B(t-1) Q_c(t) / Q_c(t-1); Bx = psi * b_ic * sum_r suj_c gamma_in So_c,
+  // Supplier: B(t) = B(t-1) Q_c(t) / Q_c(t-1); Bx = psi * b_ic * sum_r suj_c So_c,
   // b_ic = B(t-1) / P_c(t-1).
   const double B0 = 300.0 * Q_c / 2000.0;
-  const double Bx0 = 0.5 * (300.0 / 400.0) * (0.3 * 0.6 * 500.0);  // 33.75
-  const double B1 = 50.0 * 900.0 / 1000.0;
-  const double Bx1 = 0.5 * (50.0 / 100.0) * 0.0;
+  const double Bx0 = 0.5 * (300.0 / 400.0) * (0.3 * 500.0);  // 56.25
+  const double B1 = 50.0 * mkt_c2 / 1000.0;
   expect_close(f.B0[s], B0, "B0");
   expect_close(f.B1[s], B1, "B1");
-  expect_close_f(f.Y_keiretsu[s], B0 + Bx0 + B1 + Bx1, "keiretsu sales");
-  expect_close_f(f.Y[s], B0 + Bx0 + B1 + Bx1 + 500.0, "supplier production");
+  expect_close_f(f.Y_keiretsu[s], B0 + Bx0 + B1, "keiretsu sales");
+  expect_close_f(f.Y[s], B0 + Bx0 + B1 + mkt_s, "supplier production");
   // Next year's P_c are this year's orders.
   expect_close(f.purchases[c], B0, "purchases of c");
   expect_close(f.purchases[c2], B1, "purchases of c2");
@@ -334,15 +363,16 @@ TEST(SubmodelProduction, ProductionIdentityHolds) {
   World w(p, kKey);
   // After step() the stored components are those of this year's produce(): the later submodels
   // change exports, affiliates and orders for next year but not this year's Y or its components;
-  // entrants start with Y = B0 + Ymkt.
+  // entrants start with Y = B0 + Ymkt. Firms that entered this year have not produced yet.
   for (int year = 0; year < 8; ++year) w.step();
   const Firms& f = w.firms();
   std::size_t checked = 0, with_keiretsu = 0, with_parts = 0, with_back = 0, with_exports = 0;
   for (std::size_t i = 0; i < f.size(); ++i) {
     if (!f.alive[i]) continue;
     ++checked;
-    const double sum = f.Y_keiretsu[i] + f.Ymkt[i] + f.Y_exports[i] + f.Y_parts[i] - f.Y_back[i];
-    EXPECT_NEAR(f.Y[i], std::max(0.0, sum), 1e-9 * std::max(1.0, std::abs(f.Y[i]))) << "firm " << i;
+    // v2 5.4: import-back is the offshored share of the brand's market, not domestic production.
+    const double sum = f.Y_keiretsu[i] + f.Ymkt[i] + f.Y_exports[i] + f.Y_parts[i];
+    EXPECT_NEAR(f.Y[i], sum, 1e-9 * std::max(1.0, std::abs(f.Y[i]))) << "firm " << i;
     EXPECT_GE(f.Y[i], 0.0);
     with_keiretsu += f.Y_keiretsu[i] > 0.0;
     with_parts += f.Y_parts[i] > 0.0;
@@ -694,7 +724,7 @@ TEST(SubmodelOverseas, FailedExportLeavesMarketButKeepsExperience) {
   f.X[at(i, kEurope)] = 50.0;
 
   w.start_year();
-  operate_overseas(w.p, w.y(), w.s.firms);
+  operate_overseas(w.p, w.y(), w.s.env, w.s.firms);
   EXPECT_EQ(f.mode[at(i, kAsean)], 0);
   EXPECT_EQ(f.X[at(i, kAsean)], 0.0);
   EXPECT_EQ(f.years_in[at(i, kAsean)], 0);
@@ -718,7 +748,7 @@ TEST(SubmodelOverseas, FailedExportLeavesMarketButKeepsExperience) {
 TEST(SubmodelOverseas, ExportAndAffiliateGrowthFollowFormulaWithSpillOver) {
   Params p = small_params();
   p.overseas.export_noise = 0.0;
-  p.overseas.fdi_noise = 0.0;
+  p.overseas.sigma_So = 0.0;
   p.overseas.export_fail = 0.0;
   p.overseas.fdi_fail = 0.0;
   Economy w(p);
@@ -732,28 +762,36 @@ TEST(SubmodelOverseas, ExportAndAffiliateGrowthFollowFormulaWithSpillOver) {
   f.years_in[at(i, kNA)] = 4;
   f.X[at(i, kNA)] = 150.0;
   f.info[at(i, kNA)] = 0.8;
+  // China: host sales 100 and sales to Japan (SoJ) 20; NIES: over-mature host sales 500.
   f.mode[at(i, kChina)] = std::uint8_t(Mode::fdi);
   f.years_in[at(i, kChina)] = 5;
-  f.So[at(i, kChina)] = 400.0;
+  f.So[at(i, kChina)] = 120.0;
+  f.SoH[at(i, kChina)] = 100.0;
   f.info[at(i, kChina)] = 0.5;
   f.suj[at(i, kChina)] = 0.3;
   f.mode[at(i, kNies)] = std::uint8_t(Mode::fdi);
   f.years_in[at(i, kNies)] = 1;
-  f.So[at(i, kNies)] = 2500.0;
+  f.So[at(i, kNies)] = f.SoH[at(i, kNies)] = 500.0;
   f.info[at(i, kNies)] = 1.0;
   f.suj[at(i, kNies)] = 0.2;
-  f.overseas_size[i] = 1.0 + 150.0 + 400.0 + 2500.0;
+  f.overseas_size[i] = 1.0 + 150.0 + 120.0 + 500.0;
 
   w.start_year();
-  operate_overseas(w.p, w.y(), w.s.firms);
-  // X = X exp(g + (0.2 I - 0.1) maturity) for a positive premium,
+  const Environment& env = w.s.env;
+  const double dlog_fx =  // exports' exchange-rate term (v2 5.1)
+      env.fx_prev > 0.0 ? std::log(env.fx / env.fx_prev) : 0.0;
+  operate_overseas(w.p, w.y(), w.s.env, w.s.firms);
+  // X = X exp(g + (0.2 I - 0.1) maturity + eta_fx dlog fx) for a positive premium,
   // maturity = clamp(1 - X / (0.3 Y), -1, 1).
-  const double X = 150.0 * std::exp(0.025 + (0.2 * 0.8 - 0.1) * (1.0 - 150.0 / (0.3 * 1000.0)));
-  // So = So exp(g + (0.3 I - 0.05) maturity), maturity = clamp(1 - So / (1.0 Y), -1, 1).
-  const double So_cn = 400.0 * std::exp(0.09 + (0.3 * 0.5 - 0.05) * (1.0 - 400.0 / 1000.0));
-  const double So_ni = 2500.0 * std::exp(0.05 + (0.3 * 1.0 - 0.05) * -1.0);  // clamped at -1
+  const double X = 150.0 * std::exp(0.025 + (0.2 * 0.8 - 0.1) * (1.0 - 150.0 / (0.3 * 1000.0)) +
+                                    w.p.environment.eta_fx * dlog_fx);
+  // The intensive margin (v2 5.7): SoH = SoH exp(g + k_I I (1 - So / (mu_asia Y)) - delta_So);
+  // SoJ is unchanged (it follows the brand's market in production).
+  const double So_cn = 20.0 + 100.0 * std::exp(0.09 + 0.3 * 0.5 * (1.0 - 120.0 / 200.0) - 0.05);
+  const double So_ni = 500.0 * std::exp(0.05 + 0.3 * 1.0 * (1.0 - 500.0 / 200.0) - 0.05);
   expect_close_f(f.X[at(i, kNA)], X, "export growth");
   expect_close(f.So[at(i, kChina)], So_cn, "affiliate growth");
+  expect_close(f.SoH[at(i, kChina)], So_cn - 20.0, "affiliate host sales");
   expect_close(f.So[at(i, kNies)], So_ni, "over-mature affiliate growth");
   expect_close_f(f.suj[at(i, kChina)], 0.3 * (1.0 - 0.05), "suj decay");
   expect_close_f(f.suj[at(i, kNies)], 0.2 * (1.0 - 0.05), "suj decay");
@@ -762,7 +800,7 @@ TEST(SubmodelOverseas, ExportAndAffiliateGrowthFollowFormulaWithSpillOver) {
   EXPECT_EQ(f.years_in[at(i, kNies)], 2);
   // a += kappa_spill * max(0, dlog(1 + sum So + sum X)).
   const double size = 1.0 + X + So_cn + So_ni;
-  const double gain = std::max(0.0, std::log(size) - std::log(1.0 + 150.0 + 400.0 + 2500.0));
+  const double gain = std::max(0.0, std::log(size) - std::log(1.0 + 150.0 + 120.0 + 500.0));
   expect_close(f.a[i], 0.25 + 0.08 * gain, "productivity spill-over");
   expect_close(f.overseas_size[i], size, "overseas size");
 }
@@ -770,7 +808,7 @@ TEST(SubmodelOverseas, ExportAndAffiliateGrowthFollowFormulaWithSpillOver) {
 TEST(SubmodelOverseas, FailedAffiliateIsWrittenOffUnlessInformed) {
   Params p = small_params();
   p.overseas.fdi_fail = 1.0;  // failure probability 1 * (1 - I)
-  p.overseas.fdi_noise = 0.0;
+  p.overseas.sigma_So = 0.0;
   Economy w(p);
   Firms& f = w.s.firms;
   const std::size_t i = kFirst;
@@ -783,6 +821,8 @@ TEST(SubmodelOverseas, FailedAffiliateIsWrittenOffUnlessInformed) {
   f.mode[at(i, kAsean)] = std::uint8_t(Mode::fdi);
   f.years_in[at(i, kAsean)] = 1;
   f.So[at(i, kAsean)] = 200.0;
+  f.SoH[at(i, kAsean)] = 150.0;
+  f.o[at(i, kAsean)] = 0.05;
   f.K_abroad[at(i, kAsean)] = 150.0;
   f.info[at(i, kAsean)] = 0.0;
   // Young affiliate in Europe with full information: failure probability 1 * (1 - 1) = 0.
@@ -793,9 +833,11 @@ TEST(SubmodelOverseas, FailedAffiliateIsWrittenOffUnlessInformed) {
   f.info[at(i, kEurope)] = 1.0;
 
   w.start_year();
-  operate_overseas(w.p, w.y(), w.s.firms);
+  operate_overseas(w.p, w.y(), w.s.env, w.s.firms);
   EXPECT_EQ(f.mode[at(i, kAsean)], 0);
   EXPECT_EQ(f.So[at(i, kAsean)], 0.0);
+  EXPECT_EQ(f.SoH[at(i, kAsean)], 0.0);
+  EXPECT_EQ(f.o[at(i, kAsean)], 0.0);  // its offshored share returns home
   EXPECT_EQ(f.K_abroad[at(i, kAsean)], 0.0);
   EXPECT_EQ(f.years_in[at(i, kAsean)], 0);
   expect_close(f.W[i], 500.0 - 150.0, "write-off");
@@ -933,7 +975,10 @@ TEST(SubmodelAccounting, ProfitNetWorthAndEmploymentFollowFormulas) {
   for (std::size_t j : {i, insolvent, declining}) isolate(f, j);
   w.start_year();
 
+  f.industry[i] = kFood;
   f.L[i] = 100.0;
+  f.L_entry[i] = 80.0;
+  f.entry_year[i] = 1980;
   f.Y[i] = 1000.0;
   f.Y1[i] = 800.0;
   f.Y_entry[i] = 900.0;
@@ -946,40 +991,55 @@ TEST(SubmodelAccounting, ProfitNetWorthAndEmploymentFollowFormulas) {
   f.RD[i] = 10.0;
   f.a[i] = 0.5;
   f.a_start[i] = 0.4;
+  f.years_small[i] = 1;  // small last year, not this year: the count restarts
 
-  // Insolvent: profit = 0.05 * 1000 - 0.03 * 1000 - 0.02 * (0 - (-500)) = 10;
-  // W = -500 + 10 - 0.3 * 10 = -493 < -0.2 * 1000.
+  // Insolvent: W = -500 + profit - tax max(profit, 0) < -0.2 * 1000.
+  f.industry[insolvent] = kFood;
   f.L[insolvent] = 40.0;
   f.Y[insolvent] = f.Y1[insolvent] = f.Y_entry[insolvent] = 1000.0;
   f.K_dom[insolvent] = 0.0;
   f.W[insolvent] = -500.0;
   f.RD[insolvent] = 0.0;
-  // Declining: Y = 150 < 0.2 * 1000, but solvent.
-  f.L[declining] = 40.0;
-  f.Y[declining] = f.Y1[declining] = 150.0;
-  f.Y_entry[declining] = 1000.0;
+  // Declining (v2 5.10): below c_exit times its industry's mean sales for a second year running,
+  // but solvent.
+  f.industry[declining] = kFood;
+  f.L[declining] = 4.0;
+  f.Y[declining] = f.Y1[declining] = f.Y_entry[declining] = 1e-3;
   f.K_dom[declining] = 0.0;
   f.W[declining] = 500.0;
   f.RD[declining] = 0.0;
+  f.years_small[declining] = 1;
 
+  // The industry totals before the exits: the fixed cost is f_fix workers at the industry's output
+  // per worker, the decline test is against its mean sales.
+  const auto totals = industry_totals(w.exec, f);
+  const double ybar = totals.Y[kFood] / totals.L[kFood];
+  ASSERT_LT(1e-3, w.p.accounting.c_exit * totals.Y[kFood] / totals.alive[kFood]);
+  ASSERT_GT(1000.0, w.p.accounting.c_exit * totals.Y[kFood] / totals.alive[kFood]);
   close_the_year(w.p, w.y(), w.s.firms, w.s.mean_log_rd, w.s.counters);
-  // profit = margin Y + 0.07 sum So - 0.03 Y_entry - interest on K - W.
-  const double profit = 0.05 * 1000.0 + 0.07 * (200.0 + 100.0) - 0.03 * 900.0 -
-                        0.02 * std::max(0.0, (400.0 + 100.0) - 300.0);  // 40
-  expect_close(f.W[i], 300.0 + profit - 0.3 * profit, "net worth");
-  const double adjust = std::pow(1000.0 / 800.0, 0.7);
-  expect_close(f.L[i], 100.0 * adjust, "employment");
-  expect_close(f.K_dom[i], 400.0 * adjust, "domestic capital");
+  // profit = margin Y + 0.07 sum So - f_fix ybar_k - interest on K - W.
+  const double fixed = 0.04 * ybar;
+  const double profit = 0.05 * 1000.0 + 0.07 * (200.0 + 100.0) - fixed -
+                        0.02 * std::max(0.0, (400.0 + 100.0) - 300.0);
+  expect_close(f.W[i], 300.0 + profit - 0.3 * std::max(profit, 0.0), "net worth");
+  // Employment moves half way (lambda_L) to L_entry (Y / Y_entry)^0.7 exp(-g_lp (t - entry)).
+  const double target = std::log(80.0) + 0.7 * std::log(1000.0 / 900.0) - 0.012 * (1985 - 1980);
+  const double L = std::exp(std::log(100.0) + 0.5 * (target - std::log(100.0)));
+  expect_close(f.L[i], L, "employment");
+  expect_close(f.K_dom[i], 400.0 * L / 100.0, "domestic capital");
   const double RD = 10.0 * std::exp(0.3 * std::log(1000.0 / 800.0));
   expect_close(f.RD[i], RD, "R&D");
   const double a = 0.5 + 0.01 * (std::log1p(RD) - mean_log_rd) + 0.01;
   expect_close(f.a[i], a, "productivity");
   expect_close(f.da[i], a - 0.4, "productivity change");
   EXPECT_EQ(f.alive[i], 1);
+  EXPECT_EQ(f.years_small[i], 0);
 
   EXPECT_EQ(f.alive[insolvent], 0);
   EXPECT_EQ(f.exit_cause[insolvent], std::uint8_t(ExitCause::insolvency));
-  expect_close(f.W[insolvent], -500.0 + 10.0 - 0.3 * 10.0, "insolvent net worth");
+  const double profit_insolvent = 0.05 * 1000.0 - fixed - 0.02 * 500.0;
+  expect_close(f.W[insolvent], -500.0 + profit_insolvent - 0.3 * std::max(profit_insolvent, 0.0),
+               "insolvent net worth");
   EXPECT_EQ(f.alive[declining], 0);
   EXPECT_EQ(f.exit_cause[declining], std::uint8_t(ExitCause::decline));
   // The counters agree with the firms that exited this year.
@@ -991,6 +1051,32 @@ TEST(SubmodelAccounting, ProfitNetWorthAndEmploymentFollowFormulas) {
   for (std::size_t k = 0; k < 4; ++k) EXPECT_EQ(w.s.counters.exits[k], exits[k]) << k;
 }
 
+TEST(SubmodelAccounting, DeclineExitNeedsTwoYearsBelowTheIndustrysMean) {
+  Params p = small_params();
+  p.accounting.drift_sd = 0.0;
+  p.accounting.sigma_rd = 0.0;
+  Economy w(p);
+  Firms& f = w.s.firms;
+  const std::size_t first = 0, second = 1;
+  for (std::size_t j : {first, second}) {
+    isolate(f, j);
+    f.industry[j] = kFood;
+    f.L[j] = 4.0;
+    f.Y[j] = f.Y1[j] = f.Y_entry[j] = 1e-3;
+    f.K_dom[j] = 0.0;
+    f.W[j] = 500.0;
+    f.RD[j] = 0.0;
+  }
+  f.years_small[first] = 0;   // the first small year: counted, stays
+  f.years_small[second] = 1;  // the second: exits
+  w.start_year();
+  close_the_year(w.p, w.y(), w.s.firms, w.s.mean_log_rd, w.s.counters);
+  EXPECT_EQ(f.alive[first], 1);
+  EXPECT_EQ(f.years_small[first], 1);
+  EXPECT_EQ(f.alive[second], 0);
+  EXPECT_EQ(f.exit_cause[second], std::uint8_t(ExitCause::decline));
+}
+
 TEST(SubmodelAccounting, InsolvencyThresholdIsMinusTwentyPercentOfSales) {
   Params p = small_params();
   p.accounting.drift_sd = 0.0;
@@ -1000,17 +1086,22 @@ TEST(SubmodelAccounting, InsolvencyThresholdIsMinusTwentyPercentOfSales) {
   Firms& f = w.s.firms;
   const std::size_t above = 0, below = 1;
   w.start_year();
-  // profit = 0.05 * 1000 - 0.03 * 1000 = 20, W = W0 + 20 - 6 = W0 + 14.
   for (std::size_t j : {above, below}) {
     isolate(f, j);
+    f.industry[j] = kFood;
     f.Y[j] = f.Y1[j] = f.Y_entry[j] = 1000.0;
     f.K_dom[j] = 0.0;
     f.RD[j] = 0.0;
   }
-  f.W[above] = -200.0 - 14.0;        // ends at exactly -0.2 Y: not below, survives
-  f.W[below] = -200.0 - 14.0 - 0.5;  // ends at -200.5
+  // profit = 0.05 * 1000 - f_fix * ybar_k, W = W0 + profit - 0.3 max(profit, 0): W0 is set so
+  // that W ends just above (by 0.01, far more than rounding) and just below -0.2 Y.
+  const auto totals = industry_totals(w.exec, f);
+  const double profit = 0.05 * 1000.0 - 0.04 * totals.Y[kFood] / totals.L[kFood];
+  const double net = profit - 0.3 * std::max(profit, 0.0);
+  f.W[above] = -200.0 - net + 0.01;
+  f.W[below] = -200.0 - net - 0.01;
   close_the_year(w.p, w.y(), w.s.firms, w.s.mean_log_rd, w.s.counters);
-  expect_close(f.W[above], -200.0, "net worth at the threshold");
+  expect_close(f.W[above], -200.0 + 0.01, "net worth above the threshold");
   EXPECT_EQ(f.alive[above], 1);
   EXPECT_EQ(f.alive[below], 0);
   EXPECT_EQ(f.exit_cause[below], std::uint8_t(ExitCause::insolvency));
