@@ -1290,7 +1290,8 @@ TEST(MechanismMarket, NoDemandGivesZeroSalesNotNaN) {
 // the customer's lower domestic production, plus parts for the new affiliate), one that follows
 // keeps them abroad as its affiliate's sales (SoH = dB).
 struct SupplierRun {
-  double dB = 0, B0 = 0, B0_expected = 0, So = 0, SoH = 0, follow_after = 0;
+  double dB = 0, orders = 0, orders_expected = 0, parts = 0, parts_expected = 0;
+  double So = 0, SoH = 0, follow_after = 0;
   std::uint8_t mode = 0;
   double first_moves_pulled = 0;
 };
@@ -1336,8 +1337,12 @@ SupplierRun relocate_customer(bool supplier_follows) {
   const double So_c = 0.2 * mkt, suj = f.suj[at(c, kChina)];
   const double Y_c = 0.8 * mkt + (1.0 - psi_c) * suj * So_c;
   expect_close(f.Y[c], Y_c, "customer's domestic production");
-  out.B0_expected = 300.0 * Y_c / mkt + psi_c * 1.0 * suj * So_c;  // orders and parts (b = 1)
-  out.B0 = f.B0[s] + (f.Y_keiretsu[s] - f.B0[s]);                  // orders and parts
+  // Its orders follow the customer's domestic production: B(t-1) - dB, plus the orders for the
+  // parts the customer now ships to its affiliate; and parts for the affiliate itself (b = 1).
+  out.orders_expected = 300.0 - out.dB + 300.0 * (1.0 - psi_c) * suj * 0.2;
+  out.orders = f.B0[s];
+  out.parts_expected = psi_c * 1.0 * suj * So_c;
+  out.parts = f.Y_keiretsu[s] - f.B0[s];
   expect_close(f.follow[at(s, kChina)], out.dB, "the moved orders at stake");
   collect_opportunities(w.p, w.s.closed_forms, w.y(), w.s.env, w.s.networks, w.s.firms,
                         w.s.opportunities, w.s.counters);
@@ -1354,7 +1359,8 @@ SupplierRun relocate_customer(bool supplier_follows) {
 TEST(MechanismSuppliers, ADecliningSupplierLosesTheMovedOrdersAFollowerKeepsThemAbroad) {
   const SupplierRun declines = relocate_customer(false);
   EXPECT_GT(declines.dB, 0.0);
-  expect_close_f(declines.B0, declines.B0_expected, "orders of a supplier that stays");
+  expect_close_f(declines.orders, declines.orders_expected, "orders: B(t-1) - dB + parts");
+  expect_close_f(declines.parts, declines.parts_expected, "parts for the customer's affiliate");
   // It lost dB of its orders net of the parts for the affiliate (which may raise them).
   EXPECT_EQ(declines.mode, 0);
   EXPECT_EQ(declines.So, 0.0);
@@ -1363,7 +1369,7 @@ TEST(MechanismSuppliers, ADecliningSupplierLosesTheMovedOrdersAFollowerKeepsThem
 
   const SupplierRun follows = relocate_customer(true);
   expect_close(follows.dB, declines.dB, "the same moved orders");
-  expect_close_f(follows.B0, follows.B0_expected, "orders at home of the follower");
+  expect_close_f(follows.orders, follows.orders_expected, "orders at home of the follower");
   EXPECT_EQ(follows.mode, std::uint8_t(Mode::fdi));
   expect_close(follows.SoH, follows.dB, "the follower's affiliate sells the moved orders");
   expect_close(follows.So, follows.dB, "its affiliate's sales");
