@@ -399,6 +399,10 @@ TEST(SubmodelProduction, ProductionIdentityHolds) {
 
 TEST(SubmodelDecision, ValueMatchesHandComputation) {
   Params p = small_params();
+  // The calibrated parameters of the hand formula, pinned (a recalibration must not move them).
+  p.decisions.theta_c_sme = 0.05;
+  p.decisions.kappa_p = 3.0;
+  p.decisions.kappa_p2 = 1.0;
   Economy w(p);
   Firms& f = w.s.firms;
   const std::size_t i = kFirst;
@@ -774,6 +778,12 @@ TEST(SubmodelOverseas, FailedExportLeavesMarketButKeepsExperience) {
 
 TEST(SubmodelOverseas, ExportAndAffiliateGrowthFollowFormulaWithSpillOver) {
   Params p = small_params();
+  // The parameters of the hand formulas, pinned (a recalibration must not move them).
+  p.overseas.mature_ratio_export = 0.3;
+  p.overseas.k_I = 0.3;
+  p.overseas.delta_So = 0.05;
+  p.overseas.mu_asia = 0.2;
+  p.overseas.kappa_spill = 0.08;
   p.overseas.export_noise = 0.0;
   p.overseas.sigma_So = 0.0;
   p.overseas.export_fail = 0.0;
@@ -987,6 +997,10 @@ TEST(SubmodelLearning, PeerSpillOverFromPeersAndCustomers) {
 
 TEST(SubmodelAccounting, ProfitNetWorthAndEmploymentFollowFormulas) {
   Params p = small_params();
+  // The calibrated parameters of the hand formulas, pinned (a recalibration must not move them).
+  p.accounting.f_fix = 0.04;
+  p.accounting.g_lp = 0.012;
+  p.accounting.lambda_L = 0.5;
   p.accounting.drift_sd = 0.0;
   p.accounting.sigma_rd = 0.0;
   p.groups.p_leave_group = p.groups.p_join_group = 0.0;  // accounting alone
@@ -1106,6 +1120,7 @@ TEST(SubmodelAccounting, DeclineExitNeedsTwoYearsBelowTheIndustrysMean) {
 
 TEST(SubmodelAccounting, InsolvencyThresholdIsMinusTwentyPercentOfSales) {
   Params p = small_params();
+  p.accounting.f_fix = 0.04;  // pinned: the hand formula below
   p.accounting.drift_sd = 0.0;
   p.accounting.sigma_rd = 0.0;
   p.accounting.interest_rate = 0.0;
