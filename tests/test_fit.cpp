@@ -1,6 +1,6 @@
-// `smesim fit` end to end: on a small run of the current model, the aggregates it lacks are
-// "missing" and those it has (entries, insolvency exits) get real values; the CSV is written
-// atomically and agrees with the results file; bad input exits with 2.
+// `smesim fit` end to end: on a small run of the v2 model, the Census aggregates (establishments,
+// overseas production ratio, bankruptcies) get real values inside their intervals; the CSV is
+// written atomically and agrees with the results file; bad input exits with 2.
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -60,12 +60,27 @@ std::string read(const fs::path& p) {
 
 }  // namespace
 
-TEST_F(Fit, DefaultTargetsShowMissingAggregatesAndRealValues) {
+// The value of aggregate `name` in `year`, averaged over the file's 3 replications.
+double mean_of(const smesim::sim::Results& res, const std::string& name, int year) {
+  std::size_t y = 0;
+  while (y < res.years.size() && res.years[y] != year) ++y;
+  EXPECT_LT(y, res.years.size()) << year;
+  double mean = 0;
+  bool found = false;
+  for (const auto& [n, v] : res.aggregates)
+    if (n == name) {
+      found = true;
+      for (int rep = 0; rep < 3; ++rep) mean += v[std::size_t(rep) * res.years.size() + y] / 3;
+    }
+  EXPECT_TRUE(found) << name;
+  return mean;
+}
+
+TEST_F(Fit, DefaultTargetsShowTheModelsAggregatesWithRealValues) {
   const auto out = dir_ / "fit.csv";
   const auto r = shell(cli("fit " + h5() + " -o " + out.string()));
   ASSERT_EQ(r.exit_code, 0) << r.output;
   EXPECT_NE(r.output.find("Fit to macro targets"), std::string::npos) << r.output;
-  EXPECT_NE(r.output.find("missing"), std::string::npos);
   EXPECT_NE(r.output.find("not comparable (not listed; --all lists them)"), std::string::npos);
   EXPECT_EQ(r.output.find("employees_sizeclass_1_3"), std::string::npos);
   const auto all = shell(cli("fit " + h5() + " --all"));
@@ -74,24 +89,33 @@ TEST_F(Fit, DefaultTargetsShowMissingAggregatesAndRealValues) {
   EXPECT_FALSE(fs::exists(out.string() + ".tmp-" + std::to_string(getpid())));
   EXPECT_EQ(csv.rfind("series,year,target,sim,ci95_low,ci95_high,scale,z,in_objective,status,", 0),
             0u);
-  // The model v2 aggregates are not in this file.
-  auto e = csv_line(csv, "establishments_ge10", 1998);
-  ASSERT_GE(e.size(), 10u) << csv.substr(0, 500);
-  EXPECT_EQ(e[9], "missing");
-  EXPECT_NEAR(std::stod(e[2]), 166905 / 1.052, 0.01);  // the target, after the coverage gain
-  EXPECT_EQ(e[3], "");
-  EXPECT_EQ(csv_line(csv, "establishments_all", 1985)[9], "not comparable");
-  EXPECT_EQ(csv_line(csv, "overseas_production_ratio", 2004)[9], "missing");
-  // Bankruptcies are the model's insolvency exits, which this file has.
-  const auto b = csv_line(csv, "bankruptcies_mfg_tdb", 1998);
-  EXPECT_EQ(b[9], "ok");
-  EXPECT_EQ(b[11], "exits_insolvency");
   const auto res = smesim::sim::read_results(h5());
-  double mean = 0;
-  for (const auto& [name, v] : res.aggregates)
-    if (name == "exits_insolvency")
-      for (int rep = 0; rep < 3; ++rep) mean += v[std::size_t(rep) * res.years.size() + 13] / 3;
-  ASSERT_EQ(res.years[13], 1998);
+  // The model v2 aggregates (spec v2 8) are in the file: establishments with 10+ employees get
+  // a simulated value (national scale), within its Monte Carlo interval, against the target
+  // after the 1998 coverage gain.
+  auto e = csv_line(csv, "establishments_ge10", 1998);
+  ASSERT_GE(e.size(), 12u) << csv.substr(0, 500);
+  EXPECT_EQ(e[9], "ok");
+  EXPECT_EQ(e[11], "establishments_ge10");
+  EXPECT_NEAR(std::stod(e[2]), 166905 / 1.052, 0.01);  // the target, after the coverage gain
+  const double sim = std::stod(e[3]);
+  EXPECT_GT(sim, 0.0);
+  EXPECT_LE(std::stod(e[4]), sim);
+  EXPECT_GE(std::stod(e[5]), sim);
+  EXPECT_EQ(csv_line(csv, "establishments_all", 1985)[9], "not comparable");
+  // The overseas production ratio (METI's basis) is a share.
+  const auto opr = csv_line(csv, "overseas_production_ratio", 2004);
+  ASSERT_GE(opr.size(), 12u);
+  EXPECT_EQ(opr[9], "ok");
+  EXPECT_GE(std::stod(opr[3]), 0.0);
+  EXPECT_LT(std::stod(opr[3]), 1.0);
+  // Bankruptcies are the model's own bankruptcies_mfg_tdb aggregate (insolvency exits), the
+  // replication mean of the file's value.
+  const auto b = csv_line(csv, "bankruptcies_mfg_tdb", 1998);
+  ASSERT_GE(b.size(), 12u);
+  EXPECT_EQ(b[9], "ok");
+  EXPECT_EQ(b[11], "bankruptcies_mfg_tdb");
+  const double mean = mean_of(res, "bankruptcies_mfg_tdb", 1998);
   EXPECT_NEAR(std::stod(b[3]), mean, 1e-9 * (1 + mean));
   EXPECT_EQ(b[8], "no");  // no calibration file given
 }

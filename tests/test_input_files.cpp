@@ -164,14 +164,14 @@ TEST_F(InputFiles, CalibrationNonIntegerIsAnError) {
 // NaN is never a value.
 
 TEST_F(InputFiles, ScenarioNaNIsRejected) {
-  expect_error(Kind::scenario, "production: {sigma_y: .nan}\n",
-               "'production.sigma_y': expected a real number, got '.nan' (NaN is not allowed)", 2,
+  expect_error(Kind::scenario, "production: {sigma_t: .nan}\n",
+               "'production.sigma_t': expected a real number, got '.nan' (NaN is not allowed)", 2,
                23);
 }
 
 TEST_F(InputFiles, SweepNaNIsRejected) {
-  expect_error(Kind::sweep, "overrides: {production.sigma_y: .nan}\n",
-               "'overrides.production.sigma_y': expected a real number, got '.nan' (NaN is not "
+  expect_error(Kind::sweep, "overrides: {production.sigma_t: .nan}\n",
+               "'overrides.production.sigma_t': expected a real number, got '.nan' (NaN is not "
                "allowed)",
                kSweepLines + 1, 33);
 }

@@ -44,7 +44,7 @@ TEST(ParamRegistry, DefaultsAreTheStructsMemberInitialisersAndInTheirRange) {
   }
   EXPECT_EQ(find_param("relocation.phi")->default_value, Params{}.relocation.phi);
   EXPECT_EQ(find_param("regions.china.c")->default_value, 0.35);
-  EXPECT_EQ(find_param("industries.metals.y_k")->default_value, 30.0);
+  EXPECT_EQ(find_param("industries.metals.y_k")->default_value, 1.0);  // relative (v2 2.6)
 }
 
 TEST(ParamRegistry, SetWritesTheFieldItNamesOnlyAndGetReadsItBack) {

@@ -13,6 +13,7 @@
 #include <sstream>
 #include <thread>
 
+#include "smesim/model/entry.hpp"
 #include "smesim/model/world.hpp"
 #include "smesim/sim/output.hpp"
 #include "smesim/sim/run.hpp"
@@ -82,20 +83,33 @@ TEST(WholeRun, InvariantsHoldForEveryFirmYear) {
                        f.L[i], f.RD[i], f.B0[i], f.B1[i]})
         ASSERT_TRUE(std::isfinite(v) && v >= 0) << "firm " << i << " year " << w.year();
       ASSERT_TRUE(std::isfinite(f.W[i]) && std::isfinite(f.a[i]));
-      const double sum = f.Y_keiretsu[i] + f.Ymkt[i] + f.Y_exports[i] + f.Y_parts[i] - f.Y_back[i];
-      ASSERT_NEAR(f.Y[i], std::max(0.0, sum), 1e-9 * std::max(1.0, std::abs(sum)))
+      // v2 5.4: import-back (Y_back, the offshored share of the brand's market) is not domestic
+      // production.
+      const double sum = f.Y_keiretsu[i] + f.Ymkt[i] + f.Y_exports[i] + f.Y_parts[i];
+      ASSERT_NEAR(f.Y[i], sum, 1e-9 * std::max(1.0, std::abs(sum)))
           << "production identity, firm " << i << " year " << w.year();
+      double o = 0.0;
       for (double v : {f.rho[i], f.ell[i], f.proactivity[i]}) ASSERT_TRUE(v >= 0 && v <= 1);
       for (int r = 0; r < model::kRegions; ++r) {
         const std::size_t ir = i * model::kRegions + r;
         for (double v : {f.saj[ir], f.suj[ir], f.info[ir]}) ASSERT_TRUE(v >= 0 && v <= 1);
         ASSERT_TRUE(std::isfinite(f.X[ir]) && f.X[ir] >= 0);
         ASSERT_TRUE(std::isfinite(f.So[ir]) && f.So[ir] >= 0);
-        // One mode per market: exports stop where an affiliate serves it.
-        if (f.mode[ir] == std::uint8_t(model::Mode::fdi)) {
-          ASSERT_EQ(f.X[ir], 0.0);
+        // Host-market sales are part of affiliate sales; sales to Japan (SoJ = So - SoH) come
+        // from the offshored share o (v2 5.3, 5.4).
+        ASSERT_TRUE(f.SoH[ir] >= 0 && f.SoH[ir] <= f.So[ir] * (1 + 1e-12) + 1e-9)
+            << "firm " << i << " region " << r << " year " << w.year();
+        ASSERT_TRUE(f.o[ir] >= 0) << "firm " << i << " region " << r;
+        o += f.o[ir];
+        // Without a mode in r there is nothing there: no exports, affiliate or offshored share.
+        // (An LE that relocates to a region keeps the exports it did not move, v2 5.3.)
+        if (f.mode[ir] == 0) {
+          ASSERT_EQ(f.X[ir], 0.0) << "firm " << i << " region " << r << " year " << w.year();
+          ASSERT_EQ(f.So[ir], 0.0) << "firm " << i << " region " << r << " year " << w.year();
+          ASSERT_EQ(f.o[ir], 0.0) << "firm " << i << " region " << r << " year " << w.year();
         }
       }
+      ASSERT_LE(o, 1.0) << "offshored share, firm " << i << " year " << w.year();
     }
     ASSERT_TRUE(model::keiretsu_is_dag(f)) << "year " << w.year();
     // Exited firms' slots are dropped (World::compact), but the panel and the decision log list
@@ -107,7 +121,16 @@ TEST(WholeRun, InvariantsHoldForEveryFirmYear) {
       const auto& firm = t->ints[3].second;
       ASSERT_EQ(t->ints[3].first, "firm");
       ASSERT_TRUE(std::is_sorted(firm.begin(), firm.end())) << "year " << w.year();
-      ASSERT_TRUE(firm.empty() || firm.back() < std::int32_t(f.next_id));
+      // Initial firms are numbered 0..N-1; entrants are keyed by (year offset, industry, k)
+      // (v2 5.10, entrant_id): a year offset from 1 to this year's, a valid industry.
+      for (const auto id : firm) {
+        const auto u = std::uint32_t(id);
+        if (u < f.next_id) continue;
+        ASSERT_GE(u >> 24, 1u) << id;
+        ASSERT_LE(u >> 24, std::uint32_t(w.year() - sc.params.start_year)) << id;
+        ASSERT_LT((u >> 20) & 0xFu, std::uint32_t(model::kIndustries)) << id;
+        ASSERT_EQ(model::entrant_id(u >> 24, int((u >> 20) & 0xFu), u & 0xFFFFFu), u);
+      }
     }
     const auto& ids = panel.ints[3].second;
     ASSERT_EQ(std::adjacent_find(ids.begin(), ids.end()), ids.end()) << "year " << w.year();
@@ -129,12 +152,19 @@ TEST(WholeRun, InvariantsHoldForEveryFirmYear) {
 // Common seeds: the scenario difference is the only difference. Several replications and a
 // population large enough that the effects are many Monte Carlo standard errors away from zero
 // (see the margins printed on failure).
+// shrinking_market.yaml shifts demand growth by -1.5 % a year from 2005 (v2: demand is the Census
+// path to 2004 times exp(the accumulated shift), spec 5.1): demand in 2030 is exactly
+// exp(-0.015 * 26) of the baseline's, and production and the number of firms are lower.
 TEST(Direction, ShrinkingMarketEndsWithLowerDomesticProduction) {
   const auto base = sim::run_scenario(shipped("baseline", 6000, 2030, 2), {});
   const auto shrink = sim::run_scenario(shipped("shrinking_market", 6000, 2030, 2), {});
+  EXPECT_DOUBLE_EQ(mean(shrink, "demand", 1985, 2004), mean(base, "demand", 1985, 2004));
+  EXPECT_NEAR(mean(shrink, "demand", 2030, 2030) / mean(base, "demand", 2030, 2030),
+              std::exp(-0.015 * 26), 1e-9);
   const double b = mean(base, "domestic_production", 2030, 2030);
   const double s = mean(shrink, "domestic_production", 2030, 2030);
-  EXPECT_LT(s, 0.8 * b) << "baseline " << b << ", shrinking " << s;
+  EXPECT_LT(s, b) << "baseline " << b << ", shrinking " << s;
+  EXPECT_LT(mean(shrink, "firms", 2030, 2030), mean(base, "firms", 2030, 2030));
 }
 
 TEST(Direction, ParentRelocationToChinaRaisesSmeFdiInChinaAfter2001) {
@@ -173,9 +203,11 @@ TEST(Direction, JetroRaisesSmeExportsAndCostsMoney) {
   EXPECT_GT(mean(jetro, "policy_spend_jetro", 1985, 2010), 0.0);
 }
 
-// Results do not depend on the number of threads (spec 7): every dataset identical.
+// Results do not depend on the number of threads (spec 7): every dataset identical. The v2
+// scenario with the 2001 relocation wave to China, so that relocation, suppliers' moved orders,
+// rationalisation and keyed entry all run on two threads.
 TEST(Reproducibility, OneAndTwoThreadsGiveIdenticalResults) {
-  auto sc = shipped("baseline", 5000, 2000, 2);
+  auto sc = shipped("parent_relocation_china", 5000, 2003, 2);
   sc.params.output.panel_reps = {0, 1};
   sc.params.output.panel_from = 1994;
   sc.params.output.panel_to = 1996;
@@ -184,6 +216,9 @@ TEST(Reproducibility, OneAndTwoThreadsGiveIdenticalResults) {
   two.threads = 2;
   const auto a = sim::run_scenario(sc, one);
   const auto b = sim::run_scenario(sc, two);
+  for (const char* n : {"le_relocations", "entries", "rationalisations", "exits_decline",
+                        "opportunities_invitation"})
+    EXPECT_GT(mean(a, n, 1986, 2003), 0.0) << n << ": the mechanism must run";
   ASSERT_EQ(a.aggregates.size(), b.aggregates.size());
   for (std::size_t k = 0; k < a.aggregates.size(); ++k)
     EXPECT_EQ(a.aggregates[k].second, b.aggregates[k].second) << a.aggregates[k].first;

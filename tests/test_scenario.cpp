@@ -75,7 +75,7 @@ TEST(Scenario, NearlyEmptyFileGivesAllDefaults) {
   Params expected;
   expected.name = s.params.name;
   EXPECT_TRUE(same_params(s.params, expected));
-  EXPECT_EQ(s.params.population, 30000);
+  EXPECT_EQ(s.params.population, 42243);  // one tenth of national scale (v2 2.6)
   EXPECT_EQ(s.params.seed, 20051u);
   EXPECT_DOUBLE_EQ(s.params.relocation.phi, 0.15);
   EXPECT_TRUE(s.params.shocks.empty());

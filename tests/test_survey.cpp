@@ -16,6 +16,7 @@
 
 #include "smesim/analysis/calibration_file.hpp"
 #include "smesim/analysis/paper.hpp"
+#include "smesim/model/initialization.hpp"
 #include "smesim/model/observation.hpp"
 #include "smesim/model/survey.hpp"
 #include "smesim/model/world.hpp"
@@ -282,7 +283,8 @@ TEST(Survey, Table3SampleIsTheLinkedRespondents) {
 }
 
 // The calibration's Table 3 moments (spec v2 9b): after the 30 slopes, per region the respondent
-// firms at national scale (the run's count times 300 000 / population), the observations per
+// firms at national scale (the run's count times national enterprises / population, v2 2.6:
+// 422 434 / 6 000 from the 1985 Census), the observations per
 // firm and the within R-squared, as `regress --spec table3` finds them on the same run; a
 // calibration file with `sample_targets: none` has the slopes only.
 TEST(Survey, CalibrationMomentsIncludeTheSamples) {
@@ -308,11 +310,12 @@ TEST(Survey, CalibrationMomentsIncludeTheSamples) {
   const auto res = sim::run_scenario(sc, {});
   const auto fits =
       analysis::sample_fit(analysis::run_paper_table(res.panel, analysis::PaperTable::table3));
+  EXPECT_NEAR(model::national_scale(sc.params), 422434.0 / 6000.0, 1.0);
   ASSERT_EQ(fits.size(), 6u);
   for (std::size_t k = 0; k < fits.size(); ++k) {
     const std::size_t q = 30 + 3 * k;
     EXPECT_EQ(c.targets[q].name, fits[k].region + ".respondents");
-    EXPECT_EQ(m[q], fits[k].groups * 300000.0 / 6000.0) << fits[k].region;
+    EXPECT_EQ(m[q], fits[k].groups * model::national_scale(sc.params)) << fits[k].region;
     EXPECT_EQ(c.targets[q + 1].name, fits[k].region + ".obs_per_firm");
     EXPECT_EQ(m[q + 1], fits[k].obs_per_firm) << fits[k].region;
     EXPECT_EQ(c.targets[q + 2].name, fits[k].region + ".r2_within");

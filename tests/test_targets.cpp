@@ -380,13 +380,16 @@ TEST_F(MacroCalibration, ListedSeriesAndYearsBecomeMomentsAfterTableThree) {
                              "/census_size_classes.csv\n  series: [establishments_ge4, "
                              "employees_share_lt300_ge4]\n  years: [1990, 1995, 2003]\n"
                              "  tolerance: {establishments_ge4: 0.1}\n  weight: 2\n"));
-  EXPECT_EQ(c.table3_count, 30u);
+  // Table 3: the 30 slopes and, from motohashi2005_table3_samples.csv beside them (the default
+  // sample_targets), the 18 sample moments (spec v2 9b); the macro moments come after them.
+  constexpr std::size_t kTable3 = 30 + 18;
+  EXPECT_EQ(c.table3_count, kTable3);
   ASSERT_EQ(c.macro.size(), 6u);
-  ASSERT_EQ(c.targets.size(), 36u);
+  ASSERT_EQ(c.targets.size(), kTable3 + 6);
   std::map<std::string, Target> by_name;
-  for (std::size_t k = 30; k < 36; ++k) {
+  for (std::size_t k = kTable3; k < kTable3 + 6; ++k) {
     by_name[c.targets[k].name] = c.targets[k];
-    EXPECT_EQ(c.targets[k].name, target_name(c.macro[k - 30].row));  // the same order
+    EXPECT_EQ(c.targets[k].name, target_name(c.macro[k - kTable3].row));  // the same order
   }
   const auto& e = by_name.at("establishments_ge4@1990");
   EXPECT_GT(e.value, 400000);  // establishments with 4+ employees, national
@@ -410,8 +413,8 @@ TEST_F(MacroCalibration, ListedSeriesAndYearsBecomeMomentsAfterTableThree) {
   EXPECT_THROW(apply_until(cut, 1980), InputError);
   auto keep = c;
   apply_until(keep, 2002);
-  EXPECT_EQ(keep.table3_count, 30u);
-  EXPECT_EQ(keep.targets.size(), 34u);
+  EXPECT_EQ(keep.table3_count, kTable3);
+  EXPECT_EQ(keep.targets.size(), kTable3 + 4);
 }
 
 TEST_F(MacroCalibration, TargetsNoneAndAListOfBlocks) {
