@@ -110,12 +110,13 @@ TEST_F(Fit, DefaultTargetsShowTheModelsAggregatesWithRealValues) {
   EXPECT_GE(std::stod(opr[3]), 0.0);
   EXPECT_LT(std::stod(opr[3]), 1.0);
   // Bankruptcies are the model's own bankruptcies_mfg_tdb aggregate (insolvency exits), the
-  // replication mean of the file's value.
+  // replication mean of the file's value at national scale (/meta national_scale).
   const auto b = csv_line(csv, "bankruptcies_mfg_tdb", 1998);
   ASSERT_GE(b.size(), 12u);
   EXPECT_EQ(b[9], "ok");
   EXPECT_EQ(b[11], "bankruptcies_mfg_tdb");
-  const double mean = mean_of(res, "bankruptcies_mfg_tdb", 1998);
+  EXPECT_GT(res.meta.national_scale, 1.0);  // a small population
+  const double mean = mean_of(res, "bankruptcies_mfg_tdb", 1998) * res.meta.national_scale;
   EXPECT_NEAR(std::stod(b[3]), mean, 1e-9 * (1 + mean));
   EXPECT_EQ(b[8], "no");  // no calibration file given
 }
