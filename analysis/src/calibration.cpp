@@ -189,75 +189,73 @@ CalibrationResult calibrate(const std::vector<CalibratedParameter>& params,
   return res;
 }
 
-std::vector<Target> read_coefficient_targets(const std::string& path,
-                                             const std::vector<std::string>& skip_terms) {
+namespace {
+
+// Calls row(fields, line) for every data line of the CSV `path` whose header line (the first
+// line that is neither empty nor a `#` comment) must start with `header`; `what` names the file
+// in messages.
+template <class Row>
+void for_each_csv_row(const std::string& path, const std::string& what, const std::string& header,
+                      Row&& row) {
   std::ifstream in(path);
-  if (!in) throw std::runtime_error("cannot open targets file '" + path + "'");
-  std::vector<Target> out;
-  bool header = false;
+  if (!in) throw std::runtime_error("cannot open " + what + " file '" + path + "'");
+  bool seen_header = false;
   int line_no = 0;
   for (std::string line; std::getline(in, line);) {
     ++line_no;
     if (line.empty() || line[0] == '#') continue;
-    if (!header) {
-      if (line.rfind("region,term,coef,t", 0) != 0)
-        throw std::runtime_error(path + ":" + std::to_string(line_no) +
-                                 ": expected the header 'region,term,coef,t'");
-      header = true;
+    if (!seen_header) {
+      if (line.rfind(header, 0) != 0)
+        throw std::runtime_error(path + ":" + std::to_string(line_no) + ": expected the header '" +
+                                 header + "'");
+      seen_header = true;
       continue;
     }
+    std::vector<std::string> fields;
     std::stringstream ss(line);
-    std::string region, term, coef, t;
-    std::getline(ss, region, ',');
-    std::getline(ss, term, ',');
-    std::getline(ss, coef, ',');
-    std::getline(ss, t, ',');
-    if (std::find(skip_terms.begin(), skip_terms.end(), term) != skip_terms.end()) continue;
+    for (std::string f; std::getline(ss, f, ',');) fields.push_back(f);
+    fields.resize(std::max<std::size_t>(fields.size(), 4));
+    row(fields, line_no);
+  }
+}
+
+}  // namespace
+
+std::vector<Target> read_coefficient_targets(const std::string& path,
+                                             const std::vector<std::string>& skip_terms) {
+  std::vector<Target> out;
+  for_each_csv_row(path, "targets", "region,term,coef,t", [&](const auto& f, int line_no) {
+    const std::string &region = f[0], &term = f[1];
+    if (std::find(skip_terms.begin(), skip_terms.end(), term) != skip_terms.end()) return;
     try {
-      const double c = std::stod(coef), tv = std::stod(t);
+      const double c = std::stod(f[2]), tv = std::stod(f[3]);
       if (!(tv > 0)) throw std::invalid_argument("t");
       out.push_back({region + "." + term, c, std::abs(c) / tv, 1.0});
     } catch (const std::exception&) {
       throw std::runtime_error(path + ":" + std::to_string(line_no) +
                                ": expected numbers for coef and t (t > 0)");
     }
-  }
+  });
   return out;
 }
 
 std::vector<Target> read_sample_targets(const std::string& path) {
-  std::ifstream in(path);
-  if (!in) throw std::runtime_error("cannot open sample targets file '" + path + "'");
   std::vector<Target> out;
-  bool header = false;
-  int line_no = 0;
-  for (std::string line; std::getline(in, line);) {
-    ++line_no;
-    if (line.empty() || line[0] == '#') continue;
-    if (!header) {
-      if (line.rfind("region,observations,firms,r_squared", 0) != 0)
-        throw std::runtime_error(path + ":" + std::to_string(line_no) +
-                                 ": expected the header 'region,observations,firms,r_squared'");
-      header = true;
-      continue;
-    }
-    std::stringstream ss(line);
-    std::string region, obs, firms, r2;
-    std::getline(ss, region, ',');
-    std::getline(ss, obs, ',');
-    std::getline(ss, firms, ',');
-    std::getline(ss, r2, ',');
-    try {
-      const double n = std::stod(obs), f = std::stod(firms), r = std::stod(r2);
-      if (!(n > 0 && f > 0 && r >= 0)) throw std::invalid_argument("range");
-      out.push_back({region + ".respondents", f, kRespondentsTolerance * f, 1.0});
-      out.push_back({region + ".obs_per_firm", n / f, kObsPerFirmTolerance * n / f, 1.0});
-      out.push_back({region + ".r2_within", r, kR2Tolerance, 1.0});
-    } catch (const std::exception&) {
-      throw std::runtime_error(path + ":" + std::to_string(line_no) +
-                               ": expected observations > 0, firms > 0 and r_squared >= 0");
-    }
-  }
+  for_each_csv_row(
+      path, "sample targets", "region,observations,firms,r_squared",
+      [&](const auto& f, int line_no) {
+        const std::string& region = f[0];
+        try {
+          const double n = std::stod(f[1]), m = std::stod(f[2]), r = std::stod(f[3]);
+          if (!(n > 0 && m > 0 && r >= 0)) throw std::invalid_argument("range");
+          out.push_back({region + ".respondents", m, kRespondentsTolerance * m, 1.0});
+          out.push_back({region + ".obs_per_firm", n / m, kObsPerFirmTolerance * n / m, 1.0});
+          out.push_back({region + ".r2_within", r, kR2Tolerance, 1.0});
+        } catch (const std::exception&) {
+          throw std::runtime_error(path + ":" + std::to_string(line_no) +
+                                   ": expected observations > 0, firms > 0 and r_squared >= 0");
+        }
+      });
   return out;
 }
 
