@@ -256,7 +256,8 @@ TEST(TargetRules, EnterpriseSmeSharesMoveToTheFourPlusBasis) {
   const auto rows =
       parse(h + "sme_share_employees_mfg_enterprise,1998,0.6,fraction,s\n" +
             "employees_sizeclass_1_3,1998,10,persons,s\nemployees_ge4,1998,90,persons,s\n");
-  const auto& f = row_of(prepare_targets(rows), "sme_share_employees_mfg_enterprise", 1998);
+  const auto prepared = prepare_targets(rows);  // (row_of returns a reference into it)
+  const auto& f = row_of(prepared, "sme_share_employees_mfg_enterprise", 1998);
   EXPECT_NEAR(f.target, 0.5 / 0.9, 1e-12);
   EXPECT_EQ(f.scale, 0.01);
   // Without the census rows it cannot be compared.
