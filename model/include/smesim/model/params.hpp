@@ -93,7 +93,7 @@ struct FirmInitParams {
   double W_share = 0.3, K_share = 0.4;
   double init_export_share_sme = 0.01;  // SMEs exporting in the start year
   double x_le = 0.24;  // LEs' exports / Y in the start year (1985 exports over LE shipments)
-  double init_fdi_share_le = 0.567;    // v2: calibration/international.yaml (affiliates' sales)
+  double init_fdi_share_le = 0.567;   // v2: calibration/international.yaml (affiliates' sales)
   double init_fdi_share_sme = 0.002;  // model choice: a few SMEs own affiliates in 1985
   double share_concentration = 8.0;   // Beta concentration for saj, suj
 };
@@ -229,8 +229,8 @@ struct AccountingParams {
 struct GroupParams {
   double p_leave_group = 0.02, leave_order_cut = 0.3;  // leave_order_cut (cal)
   double p_join_group = 0.01, join_min_L = 50.0;
-  double rationalise = 0.2;   // (cal) brand share a joiner hands to its acquirer (v2 5.10b)
-  double tie_decay = 0.0;     // (cal) yearly end of a keiretsu tie
+  double rationalise = 0.2;  // (cal) brand share a joiner hands to its acquirer (v2 5.10b)
+  double tie_decay = 0.0;    // (cal) yearly end of a keiretsu tie
 };
 
 struct LoansLever {
