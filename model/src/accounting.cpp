@@ -9,7 +9,7 @@
 
 namespace smesim::model {
 
-IndustryTotals industry_totals(const Executor& exec, const Firms& f) {
+IndustryTotals industry_totals(const Executor& exec, const Firms& f, bool brands) {
   std::vector<IndustryTotals> blocks(detail::blocks_of(f.size()));
   exec.for_blocks(f.size(), kGrain, [&](std::size_t b, std::size_t lo, std::size_t hi) {
     auto& t = blocks[b];
@@ -20,7 +20,7 @@ IndustryTotals industry_totals(const Executor& exec, const Firms& f) {
       t.Y[k] += f.Y[i];
       t.L[k] += f.L[i];
       t.a[k] += f.a[i];
-      t.Z[k] += std::exp(f.z[i]);
+      if (brands) t.Z[k] += std::exp(f.z[i]);
     }
   });
   IndustryTotals total;

@@ -52,7 +52,7 @@ void enter_firms(const Params& P, const YearContext& y, const Environment& env, 
   // After this year's exits (v2 5.4: alive_k, Z_k and mean_Y_k are taken after exits).
   const auto by_industry =
       detail::alive_by(y.exec, f.alive, kIndustries, [&](std::size_t i) { return f.industry[i]; });
-  const IndustryTotals totals = industry_totals(y.exec, f);
+  const IndustryTotals totals = industry_totals(y.exec, f, true);
   std::vector<std::int32_t> tier1;
   for (auto t : net.tier1)
     if (f.alive[t]) tier1.push_back(t);

@@ -14,7 +14,8 @@ struct IndustryTotals {
   double ybar(int k) const { return L[k] > 0 ? Y[k] / L[k] : 0.0; }  // output per worker
   double abar(int k) const { return alive[k] > 0 ? a[k] / alive[k] : 0.0; }
 };
-IndustryTotals industry_totals(const Executor& exec, const Firms& f);
+// Z (sum of exp(z), an exp per firm) only with `brands`: entry needs it, accounting does not.
+IndustryTotals industry_totals(const Executor& exec, const Firms& f, bool brands = false);
 
 // Accounts, employment, R&D, productivity and exit of firm i (s: its Purpose::accounting
 // stream); mean_log_rd: last year's mean of log(1 + RD), which innovation is measured against;
