@@ -5,6 +5,7 @@
 #include <cmath>
 
 #include "smesim/model/draws.hpp"
+#include "smesim/model/production.hpp"
 
 namespace smesim::model {
 
@@ -60,8 +61,7 @@ void relocate_large_firms(const Params& P, const YearContext& y, const Environme
     std::array<double, kRegions> u{};
     for (auto& x : u) x = s.uniform();  // one fixed draw per event (spec 9, smooth objective)
     // All of the year's relocations use last year's o and Ymkt (v2 5.3).
-    double o_before = 0.0;
-    for (int r = 0; r < kRegions; ++r) o_before += f.o[i * kRegions + r];
+    const double o_before = offshored(f, i);
     for (int r = 0; r < kRegions; ++r)
       if (u[r] < relocation_hazard(P, env, f, i, r))
         relocate(P, f, i, r, P.relocation.phi, o_before, s, c);
