@@ -2,6 +2,8 @@
 
     python3 analysis/smesim_report.py RESULTS.h5 -o DIR [--year Y] [--point P] [--head ID]
                                       [--outcomes a,b,...] [--smesim PATH]
+                                      [--hindcast HINDCAST.csv]
+    python3 analysis/smesim_report.py HINDCAST.csv -o DIR     # the hindcast page alone
 
 writes DIR/index.html with its figures as PNG files beside it (and DIR/figures.json, a list of
 the figures with their titles and axis labels). The page opens in any browser without a server.
@@ -1004,6 +1006,137 @@ def fit(page: Page, d: Data, p: int, where: str, smesim: str | None) -> None:
 
 
 # ---------------------------------------------------------------------------------------------
+# The hindcast (`smesim hindcast`, docs/validation.md)
+
+HINDCAST_COLUMNS = ["cutoff", "series", "year", "horizon", "measure", "unit", "actual",
+                    "sim_mean", "sim_q05", "sim_q95", "in_band", "reps", "no_change", "trend",
+                    "ar1"]
+BENCHMARKS = [("no_change", "no change", "C2", "--"), ("trend", "linear trend", "C1", "-."),
+              ("ar1", "AR(1) in differences", "C4", ":")]
+
+
+def is_hindcast_csv(path: str) -> bool:
+    with open(path, encoding="utf-8") as f:
+        return f.readline().startswith("cutoff,series,year,horizon,")
+
+
+def read_hindcast(path: str) -> tuple[pd.DataFrame, pd.DataFrame | None]:
+    """The rows of `smesim hindcast -o PATH` and its scores (PATH with _scores.csv), if there."""
+    if not os.path.isfile(path):
+        raise InputError(f"--hindcast: no such file: '{path}'")
+    rows = pd.read_csv(path)
+    missing = [c for c in HINDCAST_COLUMNS if c not in rows.columns]
+    if missing:
+        raise InputError(f"'{path}' is not the table of smesim hindcast (no column "
+                         f"{', '.join(missing)})")
+    if rows.empty:
+        raise InputError(f"'{path}' holds no hindcast row")
+    scores_path = path[:-4] + "_scores.csv" if path.endswith(".csv") else ""
+    scores = pd.read_csv(scores_path) if scores_path and os.path.isfile(scores_path) else None
+    return rows, scores
+
+
+def hindcast(page: Page, path: str) -> None:
+    rows, scores = read_hindcast(path)
+    src = os.path.abspath(path)
+    cutoff = int(rows["cutoff"].iloc[0])
+    reps = int(rows["reps"].max())
+    page.section("hindcast", "Hindcast",
+                 f"Out of sample: the scenario's forecast of every actual after the cut-off "
+                 f"{cutoff} (smesim hindcast, docs/validation.md), with the band of 5 % to 95 % of "
+                 f"{reps} replications, against three benchmarks fitted only on the series' own "
+                 "values up to the cut-off. Values on the fit table's basis (national scale, "
+                 "adjusted as in docs/calibration.md); errors in percentage points for ratios "
+                 "and log points for levels.")
+    for k, (series, g) in enumerate(rows.groupby("series", sort=False)):
+        g = g.sort_values("year")
+        unit = str(g["unit"].iloc[0]) if isinstance(g["unit"].iloc[0], str) else ""
+        pct = g["measure"].iloc[0] == "pp"
+        scale = 100.0 if pct else 1.0
+        unit_label = ("percent" if pct else unit) or "value"
+        fig, ax = plt.subplots(figsize=(7.5, 3.8))
+        years = g["year"].to_numpy()
+        last_year, last_value = g["last_year"].iloc[0], g["last_value"].iloc[0]
+        anchor = bool(np.isfinite(last_year) and np.isfinite(last_value))
+        ax.fill_between(years, g["sim_q05"] * scale, g["sim_q95"] * scale, color="C0",
+                        alpha=0.2, linewidth=0, label=f"model, 5-95 % of {reps} replications")
+        ax.plot(years, g["sim_mean"] * scale, color="C0", marker="o", ms=3, label="model mean")
+        for col, label, color, style in BENCHMARKS:
+            if g[col].notna().any():
+                xs = ([int(last_year)] if anchor else []) + list(years)
+                ys = ([last_value] if anchor else []) + list(g[col])
+                ax.plot(xs, np.array(ys, dtype=float) * scale, color=color, linestyle=style,
+                        label=f"benchmark: {label}")
+        ax.scatter(years, g["actual"] * scale, color="black", zorder=5, s=18,
+                   label="actual (after the cut-off)")
+        if anchor:
+            ax.scatter([last_year], [last_value * scale], facecolors="none", edgecolors="black",
+                       zorder=5, s=22, label="last actual up to the cut-off")
+        ax.axvline(cutoff, color="0.4", lw=1, linestyle="--")
+        ax.annotate(f"cut-off {cutoff}", (cutoff, 1), xycoords=("data", "axes fraction"),
+                    xytext=(3, -12), textcoords="offset points", fontsize=8, color="0.3")
+        ax.set_title(f"Hindcast of {series}")
+        ax.set_xlabel("year (calendar or fiscal, as published)")
+        ax.set_ylabel(f"{series} ({unit_label})")
+        ax.grid(alpha=0.3)
+        ax.legend(fontsize=7, loc="best")
+        fig.tight_layout()
+        inside = int((g["in_band"] == "yes").sum())
+        page.figure(fig, f"hindcast_{k}",
+                    f"{series}: the model's mean and 5-95 % band after the cut-off {cutoff} "
+                    f"(dashed line), the actuals (dots; {inside} of {len(g)} inside the band) and "
+                    "the benchmarks from the last value up to the cut-off.")
+    table = []
+    for _, r in rows.iterrows():
+        ref = {"op": "hindcast", "file": src, "series": r["series"], "year": int(r["year"])}
+        row = [f"{r['series']} {int(r['year'])}"]
+        for field in ("actual", "sim_mean", "sim_q05", "sim_q95", "no_change", "trend", "ar1",
+                      "err_model", "err_no_change", "err_trend", "err_ar1"):
+            row.append((float(r[field]), dict(ref, field=field)))
+        table.append(row)
+    page.table("Hindcast rows",
+               "Each actual after the cut-off: values on the fit table's basis, errors (forecast "
+               "minus actual) in percentage points for ratios and log points for levels.",
+               ["series year", "actual", "model mean", "5 %", "95 %", "no change", "trend",
+                "AR(1)", "error model", "error no change", "error trend", "error AR(1)"], table)
+    if scores is None:
+        page.note("The scores file (the table's name with _scores.csv) is not beside the table.")
+        return
+    sref = os.path.abspath(path[:-4] + "_scores.csv")
+    table = []
+    for _, r in scores.iterrows():
+        ref = {"op": "hindcast_score", "file": sref, "series": r["series"]}
+        row = [f"{r['series']} ({r['measure']})"]
+        for field in ("n", "coverage90", "mae_model", "rmse_model", "no_change_rmse",
+                      "trend_rmse", "ar1_rmse", "no_change_rmse_ratio", "trend_rmse_ratio",
+                      "ar1_rmse_ratio", "no_change_dm", "trend_dm", "ar1_dm", "no_change_dm_p",
+                      "trend_dm_p", "ar1_dm_p"):
+            row.append((float(r[field]), dict(ref, field=field)))
+        table.append(row)
+    page.table("Hindcast scores",
+               "Per series and in total: the share of actuals inside the 5-95 % band, the "
+               "model's MAE and RMSE, each benchmark's RMSE and the ratio model / benchmark "
+               "(below 1: the model is better), and the Diebold-Mariano statistic with the "
+               "Harvey-Leybourne-Newbold correction (negative: the model is better) with its p "
+               "value, where at least 5 errors exist.",
+               ["series (measure)", "n", "coverage", "MAE model", "RMSE model",
+                "RMSE no change", "RMSE trend", "RMSE AR(1)", "ratio no change", "ratio trend",
+                "ratio AR(1)", "DM no change", "DM trend", "DM AR(1)", "p no change", "p trend",
+                "p AR(1)"], table)
+
+
+def make_hindcast_report(path: str, outdir: str) -> str:
+    os.makedirs(outdir, exist_ok=True)
+    for f in os.listdir(outdir):
+        if f.endswith(".png"):
+            os.remove(os.path.join(outdir, f))
+    page = Page(outdir)
+    hindcast(page, path)
+    header = f"<p>Source: <code>{esc(os.path.abspath(path))}</code> (smesim hindcast)</p>"
+    return page.write("smesim report: hindcast", header, "")
+
+
+# ---------------------------------------------------------------------------------------------
 
 
 def provenance(d: Data) -> tuple[str, str]:
@@ -1056,8 +1189,10 @@ def provenance(d: Data) -> tuple[str, str]:
 
 def make_report(path: str, outdir: str, year: int | None = None, point: int | None = None,
                 head: int | None = None, outcomes: list[str] | None = None,
-                smesim: str | None = None) -> str:
+                smesim: str | None = None, hindcast_csv: str | None = None) -> str:
     d = Data(path)
+    if hindcast_csv:
+        read_hindcast(hindcast_csv)  # bad input before any work
     if d.meta.get("sweep_shard"):
         raise InputError(f"'{path}' is shard {d.meta['sweep_shard']} of a sweep: merge the "
                          "shards first (smesim merge SHARDS... -o FILE)")
@@ -1105,6 +1240,8 @@ def make_report(path: str, outdir: str, year: int | None = None, point: int | No
         page.note("The file holds no firm-year panel (scenario key output.panel_reps, or the "
                   "sweep's panel: setting), so manager traits and keiretsu are not shown.")
     fit(page, d, point, where, smesim or shutil.which("smesim"))
+    if hindcast_csv:
+        hindcast(page, hindcast_csv)
     if d.is_sweep:
         sweep_outcomes(page, d, outcomes)
         if d.reference is not None:
@@ -1205,15 +1342,19 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--head", type=int, help="firm id of the keiretsu head to draw")
     ap.add_argument("--outcomes", help="comma-separated aggregates for the sweep figures")
     ap.add_argument("--smesim", help="smesim executable (for Sobol indices)")
+    ap.add_argument("--hindcast", help="table of smesim hindcast (CSV): adds the hindcast page")
     a = ap.parse_args(argv)
     try:
         if not os.path.isfile(a.results):
             raise InputError(f"no such file: '{a.results}'")
-        if a.results.endswith(".csv"):
+        if a.results.endswith(".csv") and is_hindcast_csv(a.results):
+            index = make_hindcast_report(a.results, a.output)
+        elif a.results.endswith(".csv"):
             index = make_coefficient_report(a.results, a.output)
         else:
             outcomes = [o for o in a.outcomes.split(",") if o] if a.outcomes else None
-            index = make_report(a.results, a.output, a.year, a.point, a.head, outcomes, a.smesim)
+            index = make_report(a.results, a.output, a.year, a.point, a.head, outcomes, a.smesim,
+                                a.hindcast)
     except InputError as e:
         print(f"smesim report: error: {e}", file=sys.stderr)
         return 2

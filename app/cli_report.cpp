@@ -29,6 +29,9 @@ void add_report_command(CLI::App& app, Action& action) {
   cmd->add_option("--outcomes", a->request.outcomes,
                   "Comma-separated aggregates for the sweep figures (default: "
                   "sme_international_share,sme_fdi_share,employment,domestic_production)");
+  cmd->add_option("--hindcast", a->request.hindcast,
+                  "Table of smesim hindcast (CSV): adds its fan charts and scores (a hindcast "
+                  "table alone may also be given as the results)");
   cmd->callback([&action, a, year, point, head] {
     if (year->count() > 0) a->request.year = a->year;
     if (point->count() > 0) a->request.point = a->point;

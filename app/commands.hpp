@@ -20,5 +20,6 @@ void add_sensitivity_command(CLI::App& app, Action& action);  // sensitivity (cl
 void add_report_command(CLI::App& app, Action& action);       // report (cli_report.cpp)
 void add_calibrate_command(CLI::App& app, Action& action);    // calibrate (cli_calibrate.cpp)
 void add_fit_command(CLI::App& app, Action& action);          // fit (cli_fit.cpp)
+void add_hindcast_command(CLI::App& app, Action& action);     // hindcast (cli_hindcast.cpp)
 
 }  // namespace smesim::app

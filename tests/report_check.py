@@ -200,6 +200,14 @@ class Evaluator:
                 self.sobol[key] = {r["parameter"]: r
                                    for r in csv.DictReader(io.StringIO(out.stdout))}
             return float(self.sobol[key][ref["parameter"]][ref["field"]])
+        if op in ("hindcast", "hindcast_score"):  # a row of smesim hindcast's CSVs
+            with open(ref["file"], encoding="utf-8", newline="") as fh:
+                for r in csv.DictReader(fh):
+                    if r["series"] == ref["series"] and (op == "hindcast_score" or
+                                                         int(r["year"]) == ref["year"]):
+                        v = r[ref["field"]]
+                        return float(v) if v else math.nan
+            raise KeyError(f"no row {ref['series']} in {ref['file']}")
         raise KeyError(f"unknown op {op!r}")
 
 

@@ -316,6 +316,53 @@ TEST(Report, BadInputExitsWithCode2AndWritesNoPage) {
   fs::remove_all(dir);
 }
 
+// A hindcast table (`smesim hindcast`, docs/validation.md) adds the "Hindcast" page: one labelled
+// fan chart per series and tables whose numbers are the hindcast CSVs' (report_check.py reads
+// them back); the table alone gives the page by itself.
+TEST(Report, HindcastPageHasAFanChartPerSeriesAndTheNumbersOfItsCsv) {
+  const auto dir = scratch("hindcast");
+  const auto h5 = small_run(dir);
+  std::ofstream(dir / "actuals.csv")
+      << "series,year,value,unit,source\n"
+      << "establishments_ge10,1995,174418,establishments,Census\n"
+      << "establishments_ge10,1996,171201,establishments,Census\n"
+      << "establishments_ge10,1997,167606,establishments,Census\n"
+      << "establishments_ge10,1998,166905,establishments,Census\n"
+      << "establishments_ge10,1999,159346,establishments,Census\n"
+      << "establishments_ge10_change_comparable,1996,-0.018,fraction,Census\n"
+      << "establishments_ge10_change_comparable,1997,-0.021,fraction,Census\n"
+      << "establishments_ge10_change_comparable,1998,-0.053,fraction,Census\n";
+  const auto hc = dir / "hc.csv";
+  const auto h = shell(cli("hindcast " + quote(h5) + " --actuals " + quote(dir / "actuals.csv") +
+                           " --until 1997 -o " + quote(hc)));
+  ASSERT_EQ(h.exit_code, 0) << h.output;
+  const auto out = dir / "report";
+  const auto r =
+      shell(cli("report " + quote(h5) + " -o " + quote(out) + " --hindcast " + quote(hc)));
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_EQ(count_png(out), 11);
+  expect_report_ok(h5, out, kRunFigures + ",hindcast_0,hindcast_1");
+  const std::string html = read(out / "index.html");
+  for (const char* text : {"id=\"hindcast\"", "Hindcast rows", "Hindcast scores",
+                           "establishments_ge10 1998", "establishments_ge10_change_comparable"})
+    EXPECT_NE(html.find(text), std::string::npos) << text;
+  const auto alone = dir / "alone";
+  const auto a = shell(cli("report " + quote(hc) + " -o " + quote(alone)));
+  ASSERT_EQ(a.exit_code, 0) << a.output;
+  EXPECT_EQ(count_png(alone), 2);
+  EXPECT_NE(read(alone / "index.html").find("Hindcast scores"), std::string::npos);
+  const auto b = open_in_chromium(alone / "index.html");
+  ASSERT_TRUE(b.ran) << b.log;
+  EXPECT_EQ(b.images, 2);
+  EXPECT_EQ(b.broken, "[]");
+  // A --hindcast file that is missing: exit 2, no page.
+  const auto bad = shell(cli("report " + quote(h5) + " -o " + quote(dir / "bad") + " --hindcast " +
+                             quote(dir / "missing.csv")));
+  EXPECT_EQ(bad.exit_code, 2) << bad.output;
+  EXPECT_FALSE(fs::exists(dir / "bad" / "index.html"));
+  fs::remove_all(dir);
+}
+
 // A calibration trace (and the CSV of `smesim regress --format csv`) gives the page of the
 // model's coefficients against the paper's: one labelled figure that loads in a browser, and a
 // table whose numbers are the trace's best evaluation.

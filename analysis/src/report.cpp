@@ -97,6 +97,8 @@ fs::path find_script(const fs::path& exe) {
 int write_report(const ReportRequest& r) {
   if (!fs::is_regular_file(r.results))
     throw InputError("no such results file: '" + r.results + "'");
+  if (!r.hindcast.empty() && !fs::is_regular_file(r.hindcast))
+    throw InputError("--hindcast: no such file: '" + r.hindcast + "'");
   std::error_code ec;
   const fs::path exe = fs::read_symlink("/proc/self/exe", ec);  // empty if unavailable
   const fs::path script = find_script(exe);
@@ -111,6 +113,7 @@ int write_report(const ReportRequest& r) {
   if (r.point) args.insert(args.end(), {"--point", std::to_string(*r.point)});
   if (r.head) args.insert(args.end(), {"--head", std::to_string(*r.head)});
   if (!r.outcomes.empty()) args.insert(args.end(), {"--outcomes", r.outcomes});
+  if (!r.hindcast.empty()) args.insert(args.end(), {"--hindcast", r.hindcast});
   std::cout.flush();
   const int rc = spawn(args, false);
   if (rc < 0) throw std::runtime_error("could not run " + python + " " + script.string());

@@ -516,12 +516,14 @@ class AggregateView {
 }  // namespace
 
 std::vector<FitRow> fit_table(const std::vector<FitRow>& prepared, const sim::Results& results,
-                              int point, double national_scale) {
+                              int point, double national_scale,
+                              std::vector<std::vector<double>>* per_row) {
   if (point < 0 || point >= results.points)
     throw InputError("point " + std::to_string(point) + " is outside the file's points 0-" +
                      std::to_string(results.points - 1));
   const AggregateView view(results, point);
   std::vector<FitRow> out = prepared;
+  if (per_row) per_row->assign(out.size(), {});
   for (auto& f : out) {
     if (!f.status.empty()) continue;  // not comparable
     const auto& rule = f.rule;
@@ -593,6 +595,7 @@ std::vector<FitRow> fit_table(const std::vector<FitRow>& prepared, const sim::Re
       if (std::isfinite(x)) values.push_back(x);
     }
     f.reps = int(values.size());
+    if (per_row) (*per_row)[std::size_t(&f - out.data())] = values;
     if (!values.empty()) {
       const auto mi = mean_interval(values, t_quantile(int(values.size())));
       f.sim = mi.mean;

@@ -16,6 +16,7 @@ struct ReportRequest {
   std::optional<int> point;  // design point of the time series (default: reference, or 0)
   std::optional<int> head;   // firm id of the keiretsu head to draw
   std::string outcomes;      // comma-separated aggregates of the sweep figures (default: all)
+  std::string hindcast;      // table of `smesim hindcast` (CSV): adds the hindcast page
 };
 
 // Runs the report script and returns its exit code. Throws sim::InputError when the results

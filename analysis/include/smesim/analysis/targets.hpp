@@ -149,9 +149,11 @@ std::vector<FitRow> prepare_targets(const std::vector<TargetRow>& rows,
 // The fit table of design point `point` of `results`: prepare_targets, then every computable row
 // evaluated on the results' aggregates (mean over replications and the 95 % interval of the mean
 // with Student t quantiles). A missing aggregate or a year outside the run is a status, never an
-// error.
+// error. With `values`, (*values)[i] receives row i's finite value in each replication (empty
+// when the row has none), for statistics beyond the mean (the hindcast's quantiles).
 std::vector<FitRow> fit_table(const std::vector<FitRow>& prepared, const sim::Results& results,
-                              int point, double national_scale);
+                              int point, double national_scale,
+                              std::vector<std::vector<double>>* values = nullptr);
 
 // national_scale of a results object (its string attribute `national_scale`), 1 when absent.
 double national_scale_of(const sim::Results& results);
