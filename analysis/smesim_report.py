@@ -1054,7 +1054,7 @@ def hindcast(page: Page, path: str) -> None:
         pct = g["measure"].iloc[0] == "pp"
         scale = 100.0 if pct else 1.0
         unit_label = ("percent" if pct else unit) or "value"
-        fig, ax = plt.subplots(figsize=(7.5, 3.8))
+        fig, ax = plt.subplots(figsize=(9.5, 3.8))
         years = g["year"].to_numpy()
         last_year, last_value = g["last_year"].iloc[0], g["last_value"].iloc[0]
         anchor = bool(np.isfinite(last_year) and np.isfinite(last_value))
@@ -1079,7 +1079,7 @@ def hindcast(page: Page, path: str) -> None:
         ax.set_xlabel("year (calendar or fiscal, as published)")
         ax.set_ylabel(f"{series} ({unit_label})")
         ax.grid(alpha=0.3)
-        ax.legend(fontsize=7, loc="best")
+        ax.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.01, 1.0))
         fig.tight_layout()
         inside = int((g["in_band"] == "yes").sum())
         page.figure(fig, f"hindcast_{k}",

@@ -50,6 +50,13 @@ build/smesim hindcast "$work/calibrated_$cutoff.yaml" \
   --results "$work/hindcast_$cutoff.h5" -o "docs/validation/hindcast_$cutoff.csv" \
   --markdown "$work/table.md" "${resume[@]}" | tee "$work/hindcast.txt"
 build/smesim report "docs/validation/hindcast_$cutoff.csv" -o "$work/report" || true
+# The same forecast by scenarios/baseline.yaml, whose defaults were calibrated on every year (in
+# sample for the rows after the cut-off): how much of the error is the cut-off's.
+build/smesim hindcast scenarios/baseline.yaml \
+  --actuals data/targets/japan_manufacturing_macro.csv data/targets/census_size_classes.csv \
+  --series "$series" --until "$cutoff" --to "$last" --reps "$reps" --threads 2 -q \
+  --results "$work/in_sample.h5" -o "$work/in_sample.csv" --markdown "$work/in_sample.md" \
+  "${resume[@]}" > "$work/in_sample.txt"
 
 # 3. The generated block of docs/validation.md.
 trace="$work/calibrated_$cutoff.yaml.trace.csv"
@@ -63,6 +70,11 @@ commit="$(git rev-parse --short HEAD 2>/dev/null || echo unknown)"
   echo "(\`docs/validation/hindcast_$cutoff.csv\`, \`docs/validation/hindcast_${cutoff}_scores.csv\`)."
   echo
   cat "$work/table.md"
+  echo
+  echo "In sample, for comparison: the same rows forecast by \`scenarios/baseline.yaml\`, whose"
+  echo "defaults were calibrated on targets up to 2002 (so these rows were among its targets):"
+  echo
+  sed -n '1,/^$/p' "$work/in_sample.md"
 } > "$work/block.md"
 /usr/bin/python3 - "$work/block.md" docs/validation.md <<'EOF'
 import sys

@@ -484,27 +484,36 @@ std::string hindcast_text(const Hindcast& h) {
 
 std::string hindcast_markdown(const Hindcast& h) {
   std::ostringstream o;
-  o << "| series | unit | n | MAE model | MAE no change | MAE trend | MAE AR(1) | RMSE model | "
+  o << "| series | measure | n | MAE model | MAE no change | MAE trend | MAE AR(1) | RMSE model | "
        "RMSE no change | RMSE trend | RMSE AR(1) | 90 % band covers |\n"
        "|---|---|---|---|---|---|---|---|---|---|---|---|\n";
+  // A benchmark's error over fewer rows than the model's says over how many.
+  const auto bench_cell = [](const HindcastScore& s, const BenchmarkScore& b, double v) {
+    std::string cell = err(v);
+    if (b.n > 0 && b.n != s.n) cell += " (" + std::to_string(b.n) + " rows)";
+    return cell;
+  };
   for (const auto& s : h.scores) {
     const bool all = &s == &h.scores.back();
     const std::string name = all ? "**all**" : "`" + s.series + "`";
     o << "| " << name << " | " << s.measure << " | " << s.n << " | " << err(s.mae);
-    for (const auto& b : s.bench) o << " | " << err(b.mae);
+    for (const auto& b : s.bench) o << " | " << bench_cell(s, b, b.mae);
     o << " | " << err(s.rmse);
-    for (const auto& b : s.bench) o << " | " << err(b.rmse);
+    for (const auto& b : s.bench) o << " | " << bench_cell(s, b, b.rmse);
     char cover[32];
     std::snprintf(cover, sizeof cover, "%d of %d", int(std::lround(s.coverage * s.n)), s.n);
     o << " | " << (s.n ? cover : "-") << " |\n";
   }
-  o << "\nDiebold-Mariano S* (HLN-corrected; negative: the model is more accurate) and its p "
-       "value, where at least "
+  o << "\nRMSE ratio model / benchmark over the rows both forecast (below 1: the model is more "
+       "accurate), and the Diebold-Mariano S* (HLN-corrected; negative: the model is more "
+       "accurate) with its p value where at least "
     << kDmMinErrors << " paired errors exist:\n\n"
-    << "| series | vs no change | vs trend | vs AR(1) |\n|---|---|---|---|\n";
+    << "| series | ratio vs no change | ratio vs trend | ratio vs AR(1) | DM vs no change | DM vs "
+       "trend | DM vs AR(1) |\n|---|---|---|---|---|---|---|\n";
   for (const auto& s : h.scores) {
     const bool all = &s == &h.scores.back();
     o << "| " << (all ? "**all**" : "`" + s.series + "`");
+    for (const auto& b : s.bench) o << " | " << err(b.rmse_ratio);
     for (const auto& b : s.bench) o << " | " << dm_cell(b.dm);
     o << " |\n";
   }
