@@ -190,6 +190,23 @@ int run_hindcast(HindcastArgs a) {
                        " (a hindcast compares the series of the fit table: docs/calibration.md)");
     }
   }
+  // Before any simulation: some series after the cut-off must be comparable with the model.
+  {
+    std::set<std::string> reasons;
+    bool comparable = false;
+    for (const auto& r : rows) {
+      if (r.year <= a.until) continue;
+      const auto rule = analysis::rule_for(r.series);
+      if (rule.comparison == analysis::Comparison::not_comparable ||
+          rule.comparison == analysis::Comparison::input || rule.reference)
+        reasons.insert(r.series + ": " + (rule.note.empty() ? "not comparable" : rule.note));
+      else
+        comparable = true;
+    }
+    if (!comparable)
+      throw InputError("no series of the actuals after the cut-off " + std::to_string(a.until) +
+                       " can be compared with the model (" + *reasons.begin() + ")");
+  }
   int last_year = a.until;
   for (const auto& r : rows) last_year = std::max(last_year, r.year);
 

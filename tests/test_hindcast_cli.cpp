@@ -168,6 +168,13 @@ TEST_F(HindcastCli, BadInputExitsWithTwoAndWritesNothing) {
                 " --until 1997 --series establishments_ge1 -o " + out.string()));
   EXPECT_EQ(r.exit_code, 2) << r.output;
   EXPECT_NE(r.output.find("did you mean 'establishments_ge10'?"), std::string::npos) << r.output;
+  // Only a series the model cannot compare (the 1-3 class), before any replication.
+  r = shell(cli(base + "--actuals " + (dir_ / "actuals.csv").string() +
+                " --until 1997 --series establishments_all -o " + out.string()));
+  EXPECT_EQ(r.exit_code, 2) << r.output;
+  EXPECT_NE(r.output.find("can be compared with the model (establishments_all: includes"),
+            std::string::npos)
+      << r.output;
   // A scenario calibrated on targets after the cut-off.
   std::ofstream(dir_ / "late.yaml")
       << "# Hindcast cut-off: calibrated on targets of years up to 2001\n"
