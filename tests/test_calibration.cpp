@@ -137,7 +137,7 @@ TEST(Calibration, ReadsTheThirtySlopeTargetsOfMotohashiTable3) {
 }
 
 // The sample moments of spec v2 9b: per region the respondent firms, the observations per firm
-// and the within R-squared, with the stated tolerances as scales (R-squared: 0.005).
+// and the within R-squared, with the stated tolerances as scales (R-squared: 0.01).
 TEST(Calibration, ReadsTheSampleTargetsOfMotohashiTable3) {
   const auto t = read_sample_targets(std::string(SMESIM_SOURCE_DIR) +
                                      "/data/targets/motohashi2005_table3_samples.csv");
@@ -149,7 +149,7 @@ TEST(Calibration, ReadsTheSampleTargetsOfMotohashiTable3) {
   EXPECT_DOUBLE_EQ(t[1].value, 3768.0 / 717.0);
   EXPECT_EQ(t[2].name, "north_america.r2_within");
   EXPECT_DOUBLE_EQ(t[2].value, 0.03);
-  EXPECT_GE(t[2].se, 0.005);
+  EXPECT_DOUBLE_EQ(t[2].se, 0.01);
   EXPECT_EQ(t[17].name, "others.r2_within");
   EXPECT_DOUBLE_EQ(t[17].value, 0.02);
 }

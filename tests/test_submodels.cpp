@@ -216,6 +216,11 @@ TEST(SubmodelRelocation, RelocationToAsiaRaisesTheOffshoredShareNotRivalsSales) 
   EXPECT_EQ(f.mode[at(j, kAsean)], std::uint8_t(Mode::fdi));
   expect_close(f.K_abroad[at(j, kAsean)], moved * 400.0, "K_abroad after relocation");
   expect_close(f.K_dom[j], (1.0 - moved) * 400.0, "K_dom after relocation");
+  // The new ASEAN affiliate also sells in its host market from the start: host_start * Y(t-1)
+  // (docs/model.md 6.3); the existing Chinese one is left alone.
+  expect_close(f.SoH[at(j, kAsean)], w.p.relocation.host_start * 1000.0, "host-market sales");
+  EXPECT_GT(w.p.relocation.host_start, 0.0);
+  EXPECT_EQ(f.SoH[at(j, kChina)], 0.0);
   for (int r = 0; r < kRegions; ++r)
     if (r != kAsean && r != kChina) {
       EXPECT_EQ(f.o[at(j, r)], 0.0) << "region " << r;
@@ -238,7 +243,9 @@ TEST(SubmodelRelocation, RelocationToAsiaRaisesTheOffshoredShareNotRivalsSales) 
   produce(w.p, w.y(), w.s.tiers, w.s.env, w.s.firms);
   const double D = w.s.env.D[kFood], o = 0.1 + 0.15 * 0.9;
   expect_close(f.Ymkt[j], (1.0 - o) * s_j * D, "Ymkt after relocation");
-  expect_close(f.So[at(j, kAsean)], 0.15 * 0.9 * s_j * D, "ASEAN affiliate's sales to Japan");
+  expect_close(f.So[at(j, kAsean)] - f.SoH[at(j, kAsean)], 0.15 * 0.9 * s_j * D,
+               "ASEAN affiliate's sales to Japan");
+  expect_close(f.SoH[at(j, kAsean)], w.p.relocation.host_start * 1000.0, "its host sales");
   expect_close(f.Y_back[j], o * s_j * D, "import-back");
   for (std::size_t i = 0; i < f.size(); ++i)
     if (i != j && f.alive[i] && f.industry[i] == kFood && offshored(f, i) == 0.0)

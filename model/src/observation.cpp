@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <numeric>
 
+#include "smesim/model/data.hpp"
 #include "smesim/model/survey.hpp"
 
 namespace smesim::model {
@@ -495,11 +496,41 @@ int census_class(double L) {
   return int(kCensusClasses - 1);
 }
 
+namespace {
+
+// An LE's small plants by Census class: they were taken out of the 50-299 classes in proportion
+// to their 1985 counts (initialization), so they are put back the same way, each class's plants
+// at its 1985 mean size scaled so that the mean over the classes is `l_est_small` (v2 2.3 gives
+// one size, 103, the 1985 mean of 50-299, which would put every small plant in 100-199 and leave
+// 50-99 and 200-299 at half the Census's counts; docs/model.md, "Derived establishments").
+struct SmallPlantClass {
+  double plants_per_plant;  // share of the LE's small plants in this class
+  double size_ratio;        // the class's 1985 mean size over the mean of 50-299
+};
+std::array<SmallPlantClass, data::kFirstLargeClass - data::kFirstMediumClass>
+small_plant_classes() {
+  const auto classes = data::size_classes_1985();
+  double n = 0.0, e = 0.0;
+  for (std::size_t c = data::kFirstMediumClass; c < data::kFirstLargeClass; ++c) {
+    n += classes[c].establishments;
+    e += classes[c].employees;
+  }
+  std::array<SmallPlantClass, data::kFirstLargeClass - data::kFirstMediumClass> out{};
+  for (std::size_t c = data::kFirstMediumClass; c < data::kFirstLargeClass; ++c)
+    out[c - data::kFirstMediumClass] = {
+        classes[c].establishments / n,
+        (classes[c].employees / classes[c].establishments) / (e / n)};
+  return out;
+}
+
+}  // namespace
+
 Census count_census(const Params& p, const Firms& f) {
   Census o;
   const auto& E = p.establishments;
   // An LE's small plants' share of its Y (v2 2.3).
   const double q = E.q_small, small_share = q * E.y_rel / (q * E.y_rel + 1.0 - q);
+  static const auto small_classes = small_plant_classes();
   auto plants = [&](double n, double size, double Y) {
     const int c = census_class(size);
     if (c < 0) return;
@@ -519,7 +550,11 @@ Census count_census(const Params& p, const Firms& f) {
     if (sme) {
       plants(1.0, L, Y);
     } else {
-      plants(q * L / E.l_est_small, E.l_est_small, small_share * Y);
+      // Shares of plants w_c at sizes m_c * l_est_small, with sum_c w_c m_c = 1: the class
+      // gets w_c m_c of the small plants' employees and output.
+      for (const auto& c : small_classes)
+        plants(c.plants_per_plant * q * L / E.l_est_small, c.size_ratio * E.l_est_small,
+               c.plants_per_plant * c.size_ratio * small_share * Y);
       plants((1.0 - q) * L / E.l_est_le, E.l_est_le, (1.0 - small_share) * Y);
     }
     o.Y += Y;

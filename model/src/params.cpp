@@ -421,6 +421,9 @@ void add_relocation(RegistryBuilder& b) {
         {"share", "share of domestic production moved per relocation", "spec/M05 §4", kCal});
   b.add("relocation.p_invite", field(r, &R::p_invite), kShare,
         {"probability", "invitation per tier-1 supplier and relocation", "spec/CE16 4.1.1", kCal});
+  b.add("relocation.host_start", field(r, &R::host_start), kNonNegative,
+        {"share of Y", "host-market sales of a new relocation-made Asian affiliate",
+         "choice (M05 Table 1)", kCal});
 }
 
 void add_production(RegistryBuilder& b) {
@@ -461,7 +464,8 @@ void add_decisions(RegistryBuilder& b) {
   b.add("decisions.share_export", field(d, &D::share_export), kShare,
         {"share of Y", "expected export sales"});
   b.add("decisions.share_fdi", field(d, &D::share_fdi), kShare,
-        {"share of Y", "expected affiliate sales"});
+        {"share of Y", "sales of a first affiliate (and the expected size in the FDI decision)",
+         "spec; calibration/table3_v2.yaml", kCal});
   b.add("decisions.H", field(d, &D::H), kNonNegative, {"years", "decision horizon"});
   b.add("decisions.margin_export", field(d, &D::margin_export), kShare,
         {"share", "margin on exports"});
@@ -532,7 +536,7 @@ void add_overseas(RegistryBuilder& b) {
         {"", "affiliate growth with information (intensive margin)", "v2 5.7"});
   b.add("overseas.delta_So", field(o, &O::delta_So), kAny, {"1/year", "affiliate decay", "v2 5.7"});
   b.add("overseas.sigma_So", field(o, &O::sigma_So), kNonNegative,
-        {"", "sd of affiliate growth", "v2 5.7"});
+        {"", "sd of affiliate growth", "v2 5.7 (0.10); calibration/table3_v2.yaml", kCal});
   b.add("overseas.mu_asia", field(o, &O::mu_asia), kPositive,
         {"share of Y", "mature affiliate size in Asia", "v2 5.7", kCal});
   b.add("overseas.mu_west", field(o, &O::mu_west), kPositive,

@@ -36,6 +36,14 @@ void relocate(const Params& p, Firms& f, std::size_t i, int r, double share, dou
     f.So[ir] += Mv;
   }
   if (f.mode[ir] != std::uint8_t(Mode::fdi)) {
+    // A new Asian affiliate also sells in its host market and to third countries (M05 Table 1:
+    // import-back is a quarter of Asian affiliates' sales), starting at
+    // relocation.host_start * Y (as an SME's first FDI at share_fdi * Y, v2 5.7); the intensive
+    // margin then grows it (docs/model.md 6.3).
+    if (asia) {
+      f.SoH[ir] = p.relocation.host_start * f.Y1[i];
+      f.So[ir] += f.SoH[ir];
+    }
     f.mode[ir] = std::uint8_t(Mode::fdi);
     // A relocation-made affiliate takes no early-failure draw (past the failure window).
     f.years_in[ir] = std::uint8_t(p.overseas.fail_years);

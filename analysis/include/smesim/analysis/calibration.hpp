@@ -75,11 +75,13 @@ std::vector<Target> read_coefficient_targets(const std::string& path,
 
 // The stated tolerances (the moments' scales) of the Table 3 sample moments (spec v2 9b): the
 // respondent count within 25 % is two scales (as a slope within two standard errors), the
-// observations per firm within 20 %, the within R-squared within 0.01 (M05 prints two decimals,
-// so +-0.005 is its rounding; spec: tolerance >= 0.005).
+// observations per firm within 20 %, the within R-squared within 0.02 (M05 prints two decimals:
+// the scale is one unit of the last printed digit, twice its rounding of +-0.005; spec:
+// tolerance >= 0.005). A scale of 0.005 let six R-squared misses of 0.1-0.6 outweigh the 30
+// slopes a thousandfold in J (docs/calibration.md).
 inline constexpr double kRespondentsTolerance = 0.125;  // relative
 inline constexpr double kObsPerFirmTolerance = 0.10;    // relative
-inline constexpr double kR2Tolerance = 0.005;           // absolute
+inline constexpr double kR2Tolerance = 0.01;            // absolute
 // Reads the sample targets of M05 Table 3 from a CSV with header
 // `region,observations,firms,r_squared` (e.g. data/targets/motohashi2005_table3_samples.csv):
 // per region, `<region>.respondents` (the firms, at national scale), `<region>.obs_per_firm`

@@ -93,7 +93,7 @@ struct FirmInitParams {
   double W_share = 0.3, K_share = 0.4;
   double init_export_share_sme = 0.01;  // SMEs exporting in the start year
   double x_le = 0.24;  // LEs' exports / Y in the start year (1985 exports over LE shipments)
-  double init_fdi_share_le = 0.567;   // v2: calibration/international.yaml (affiliates' sales)
+  double init_fdi_share_le = 0.533;   // v2: calibration/table3_v2.yaml (affiliates' sales)
   double init_fdi_share_sme = 0.002;  // model choice: a few SMEs own affiliates in 1985
   double share_concentration = 8.0;   // Beta concentration for saj, suj
 };
@@ -154,12 +154,14 @@ struct RelocationParams {
   double theta_c = 3.0, theta_m = 10.0, size_elasticity = 0.5;
   double phi = 0.15;      // (cal)
   double p_invite = 0.3;  // (cal)
+  // Host-market sales of a new relocation-made Asian affiliate, share of the parent's Y(t-1).
+  double host_start = 0.166;  // (cal) calibration/table3_v2.yaml
 };
 
 struct ProductionParams {
   double psi = 0.5;
   double kappa_rep = 0.03;  // (cal)
-  double sigma_t = 0.12;    // transitory sales shock (cal)
+  double sigma_t = 0.119;   // transitory sales shock (cal) table3_v2.yaml, stage a
   double sigma_p = 0.151;   // persistent brand shock (cal)
   double productivity_pass = 0.5;
 };
@@ -173,7 +175,8 @@ struct OpportunityParams {
 
 struct DecisionParams {
   double margin = 0.05;
-  double share_export = 0.10, share_fdi = 0.20;
+  double share_export = 0.10;
+  double share_fdi = 0.130;  // (cal) a first affiliate's sales / Y: calibration/table3_v2.yaml
   double H = 5.0;
   double margin_export = 0.05, margin_fdi = 0.07;
   double F_export = 20.0, F_fdi = 300.0;
@@ -203,8 +206,9 @@ struct OverseasParams {
   // Japan's did (x1.3 in yen, 1985-2003) instead of tripling (docs/model.md).
   double mature_ratio_export = 0.24;
   // The intensive margin (v2 5.7): dlog SoH = g_r + k_I I (1 - So / (mu_r Y)) - delta_So + noise.
-  double k_I = 0.3, delta_So = 0.05, sigma_So = 0.10;
-  double mu_asia = 0.234, mu_west = 0.495;  // (cal) calibration/international.yaml
+  double k_I = 0.3, delta_So = 0.05;
+  double sigma_So = 0.348;                  // (cal) calibration/table3_v2.yaml (spec: 0.10)
+  double mu_asia = 0.391, mu_west = 0.479;  // (cal) calibration/table3_v2.yaml
 };
 
 struct LearningParams {
@@ -288,7 +292,7 @@ struct OutputParams {
 struct SurveyParams {
   double response_mean = 0.649;  // SOBA FY2003 response rate (M05 section 4)
   double kappa_resp = 2.0;       // (cal)
-  double rho_link = 0.5;         // (cal)
+  double rho_link = 0.360;       // (cal) calibration/table3_v2.yaml
 };
 
 struct Params {
