@@ -410,6 +410,7 @@ TEST(SubmodelDecision, ValueMatchesHandComputation) {
   p.decisions.theta_c_sme = 0.05;
   p.decisions.kappa_p = 3.0;
   p.decisions.kappa_p2 = 1.0;
+  p.decisions.share_fdi = 0.20;
   Economy w(p);
   Firms& f = w.s.firms;
   const std::size_t i = kFirst;
@@ -1356,12 +1357,13 @@ SupplierRun relocate_customer(bool supplier_follows) {
   produce(w.p, w.y(), w.s.tiers, w.s.env, w.s.firms);
   // The customer's domestic production: (1 - o) of its market plus parts for its affiliate.
   const double psi_c = 0.5;  // it has a supplier
-  const double So_c = 0.2 * mkt, suj = f.suj[at(c, kChina)];
+  // Its new affiliate sells the moved share to Japan and starts host sales (docs/model.md 6.3).
+  const double So_c = 0.2 * mkt + w.p.relocation.host_start * mkt, suj = f.suj[at(c, kChina)];
   const double Y_c = 0.8 * mkt + (1.0 - psi_c) * suj * So_c;
   expect_close(f.Y[c], Y_c, "customer's domestic production");
   // Its orders follow the customer's domestic production: B(t-1) - dB, plus the orders for the
   // parts the customer now ships to its affiliate; and parts for the affiliate itself (b = 1).
-  out.orders_expected = 300.0 - out.dB + 300.0 * (1.0 - psi_c) * suj * 0.2;
+  out.orders_expected = 300.0 - out.dB + 300.0 * (1.0 - psi_c) * suj * So_c / mkt;
   out.orders = f.B0[s];
   out.parts_expected = psi_c * 1.0 * suj * So_c;
   out.parts = f.Y_keiretsu[s] - f.B0[s];

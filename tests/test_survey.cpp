@@ -201,7 +201,8 @@ TEST(Survey, LinkIsFixedPerFirmAndTheAggregatesCountThePanel) {
   double linked_firms = 0;
   for (const auto& [id, l] : link) linked_firms += l;
   const double n = double(link.size());
-  EXPECT_NEAR(linked_firms / n, 0.5, 4 * std::sqrt(0.25 / n));
+  const double rho = p.survey.rho_link;
+  EXPECT_NEAR(linked_firms / n, rho, 4 * std::sqrt(rho * (1.0 - rho) / n));
   ASSERT_GT(frame_years, 1000);
   EXPECT_NEAR(respondent_years / frame_years, 0.649,
               4 * share_sd(p.survey, frame_years / years, years));
