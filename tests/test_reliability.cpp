@@ -606,3 +606,18 @@ TEST_F(Reliability, RegressOnAFileWithoutPanelSaysSo) {
   EXPECT_TRUE(contains(r.output, "holds no firm-year panel")) << r.output;
   EXPECT_FALSE(contains(r.output, "older smesim")) << r.output;
 }
+
+// Found by the scenario fuzzer: a YAML file that starts with a stray ',' made yaml-cpp 0.7's
+// LoadAll loop forever, allocating (jbeder/yaml-cpp#1040); every reader now stops with an error
+// at the comma. (Old main: a hang, here cut by `timeout`.)
+TEST_F(Reliability, AStrayCommaIsAnErrorNotAHang) {
+  write(f("comma.yaml"), ",a: 1\n");
+  for (const std::string& cmd :
+       {"validate " + f("comma.yaml"), "sweep " + f("comma.yaml") + " -o " + f("o.h5"),
+        "calibrate " + f("comma.yaml") + " -o " + f("o.yaml")}) {
+    const auto r = shell("timeout 60 " + cli(cmd));
+    EXPECT_EQ(r.exit_code, 2) << cmd << "\n" << r.output;
+    EXPECT_TRUE(contains(r.output, "comma.yaml:1:1: error: invalid YAML: unexpected ','"))
+        << r.output;
+  }
+}
