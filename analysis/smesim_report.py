@@ -1187,6 +1187,18 @@ def provenance(d: Data) -> tuple[str, str]:
     return header, footer
 
 
+def drawn(page: Page, what: str, section, *args) -> None:
+    """Adds a section; when its data cannot be drawn (e.g. panel columns that are all NaN), the
+    page says why in place of the figure instead of the report aborting."""
+    try:
+        section(page, *args)
+    except InputError:
+        raise
+    except Exception as e:  # noqa: BLE001 - any failure of one figure
+        plt.close("all")
+        page.note(f"{what} could not be drawn from this file: {type(e).__name__}: {e}")
+
+
 def make_report(path: str, outdir: str, year: int | None = None, point: int | None = None,
                 head: int | None = None, outcomes: list[str] | None = None,
                 smesim: str | None = None, hindcast_csv: str | None = None) -> str:
@@ -1219,7 +1231,12 @@ def make_report(path: str, outdir: str, year: int | None = None, point: int | No
                              f"{years[0]}-{years[-1]}; scenario keys output.panel_from/"
                              "panel_to)")
         panel_year = year if year is not None else years[-1]
-        head = choose_head(keiretsu_firms(d, panel_point, panel_year)[0], head)
+        try:
+            head = choose_head(keiretsu_firms(d, panel_point, panel_year)[0], head)
+        except InputError:
+            raise
+        except Exception:  # noqa: BLE001 - the keiretsu section then says why it is missing
+            head = None
     elif year is not None or head is not None:
         raise InputError("--year and --head need the firm-year panel, which the file lacks")
 
@@ -1230,24 +1247,24 @@ def make_report(path: str, outdir: str, year: int | None = None, point: int | No
     page = Page(outdir)
     where = (f"at design point {point}" + (" (the reference)" if point == d.reference else "")
              if d.is_sweep else "of the run")
-    time_series(page, d, point, where)
-    funnel(page, d, point, where)
+    drawn(page, "The time series", time_series, d, point, where)
+    drawn(page, "The internationalization funnel", funnel, d, point, where)
     if panel_point is not None:
-        traits(page, d, panel_point, panel_year)
-        keiretsu(page, d, panel_point, panel_year, head)
+        drawn(page, "The manager traits", traits, d, panel_point, panel_year)
+        drawn(page, "The keiretsu figure", keiretsu, d, panel_point, panel_year, head)
     else:
         page.section("traits", "Who goes abroad", "These figures need the firm-year panel.")
         page.note("The file holds no firm-year panel (scenario key output.panel_reps, or the "
                   "sweep's panel: setting), so manager traits and keiretsu are not shown.")
-    fit(page, d, point, where, smesim or shutil.which("smesim"))
+    drawn(page, "The fit to the targets", fit, d, point, where, smesim or shutil.which("smesim"))
     if hindcast_csv:
-        hindcast(page, hindcast_csv)
+        drawn(page, "The hindcast", hindcast, hindcast_csv)
     if d.is_sweep:
-        sweep_outcomes(page, d, outcomes)
+        drawn(page, "The sweep's outcomes", sweep_outcomes, d, outcomes)
         if d.reference is not None:
-            sweep_effects(page, d, outcomes)
+            drawn(page, "The sweep's effects", sweep_effects, d, outcomes)
         if d.saltelli > 0:
-            sobol(page, d, outcomes, smesim or shutil.which("smesim"))
+            drawn(page, "The Sobol indices", sobol, d, outcomes, smesim or shutil.which("smesim"))
     header, footer = provenance(d)
     return page.write(f"smesim report: {d.name()}", header, footer)
 
@@ -1347,19 +1364,63 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if not os.path.isfile(a.results):
             raise InputError(f"no such file: '{a.results}'")
-        if a.results.endswith(".csv") and is_hindcast_csv(a.results):
-            index = make_hindcast_report(a.results, a.output)
-        elif a.results.endswith(".csv"):
-            index = make_coefficient_report(a.results, a.output)
-        else:
-            outcomes = [o for o in a.outcomes.split(",") if o] if a.outcomes else None
-            index = make_report(a.results, a.output, a.year, a.point, a.head, outcomes, a.smesim,
-                                a.hindcast)
+        check_report_dir(a.output)
+        tmp = temporary_dir(a.output)
+        try:
+            if a.results.endswith(".csv") and is_hindcast_csv(a.results):
+                make_hindcast_report(a.results, tmp)
+            elif a.results.endswith(".csv"):
+                make_coefficient_report(a.results, tmp)
+            else:
+                outcomes = [o for o in a.outcomes.split(",") if o] if a.outcomes else None
+                make_report(a.results, tmp, a.year, a.point, a.head, outcomes, a.smesim,
+                            a.hindcast)
+            publish(tmp, a.output)
+        except BaseException:
+            shutil.rmtree(tmp, ignore_errors=True)
+            raise
     except InputError as e:
         print(f"smesim report: error: {e}", file=sys.stderr)
         return 2
-    print(f"Report: {os.path.abspath(index)}")
+    print(f"Report: {os.path.abspath(os.path.join(a.output, 'index.html'))}")
     return 0
+
+
+# The report is written to a temporary directory beside the output and renamed to it when
+# complete, so that a report that fails leaves nothing (and an earlier report stays whole).
+
+REPORT_FILES = ("index.html", "figures.json")
+
+
+def check_report_dir(outdir: str) -> None:
+    """The output is absent, an empty directory or an earlier report (replaced whole)."""
+    if not os.path.exists(outdir):
+        return
+    if not os.path.isdir(outdir):
+        raise InputError(f"the report output '{outdir}' exists and is not a directory")
+    entries = os.listdir(outdir)
+    if entries and not any(f in entries for f in REPORT_FILES):
+        raise InputError(f"'{outdir}' holds files that are not an smesim report: give a new or "
+                         "empty directory (the report replaces the directory whole)")
+
+
+def temporary_dir(outdir: str) -> str:
+    parent = os.path.dirname(os.path.abspath(outdir))
+    name = os.path.basename(os.path.normpath(os.path.abspath(outdir)))
+    return tempfile.mkdtemp(prefix=f".{name}.tmp-", dir=parent)
+
+
+def publish(tmp: str, outdir: str) -> None:
+    os.chmod(tmp, 0o755)  # mkdtemp makes it private
+    if not os.path.exists(outdir):
+        os.rename(tmp, outdir)
+        return
+    old = tempfile.mkdtemp(prefix=f".{os.path.basename(os.path.normpath(outdir))}.old-",
+                           dir=os.path.dirname(os.path.abspath(outdir)))
+    os.rmdir(old)
+    os.rename(outdir, old)
+    os.rename(tmp, outdir)
+    shutil.rmtree(old, ignore_errors=True)
 
 
 if __name__ == "__main__":

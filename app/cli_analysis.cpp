@@ -352,6 +352,15 @@ int regress_spec(const RegressArgs& a) {
   } catch (const std::exception& e) {
     throw InputError("cannot read results file '" + a.results + "': " + e.what());
   }
+  if (results.panel.ints.empty() && results.panel.reals.empty())
+    throw InputError("'" + a.results +
+                     "' holds no firm-year panel (the run kept none: scenario key "
+                     "output.panel_reps, or a sweep's panel: setting): rerun with a panel to "
+                     "estimate M05's tables");
+  if (results.panel.rows() == 0)
+    throw InputError("'" + a.results +
+                     "' holds an empty firm-year panel (no firm in output.panel_from-panel_to "
+                     "above output.panel_min_employees): nothing to estimate");
   SurveyOptions o;
   o.point = a.point;
   o.components =

@@ -14,6 +14,7 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <set>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -26,6 +27,7 @@
 #include "smesim/sim/errors.hpp"
 #include "smesim/sim/run.hpp"
 #include "smesim/sim/scenario.hpp"
+#include "smesim/sim/yaml_reader.hpp"
 #include "smesim/version.hpp"
 
 namespace fs = std::filesystem;
@@ -54,8 +56,11 @@ class CalibrationParser {
     const auto* base = top_.entry("base");
     if (!base) in_.fail(root_, "base", "missing 'base': the scenario to calibrate");
     c.base = load_base_scenario(in_, base->first, base->second);
-    if (const auto* o = top_.entry("overrides"))
+    if (const auto* o = top_.entry("overrides")) {
       in_.read_overrides(o->second, "overrides", c.base.params);
+      for (const auto& e : model::check_consistency(c.base.params))
+        in_.fail(o->first, "overrides", e);  // a cross-key error, located at the overrides
+    }
     read_targets(c);
     read_weights(c);
     c.table3_count = c.targets.size();
@@ -292,6 +297,10 @@ CalibrationFile load_calibration(const std::string& path) {
   return CalibrationParser(path, read_input_file(path, "calibration")).parse();
 }
 
+CalibrationFile parse_calibration(const std::string& text, const std::string& file) {
+  return CalibrationParser(file, text).parse();
+}
+
 void apply_until(CalibrationFile& c, int until) {
   c.until = until;
   std::vector<analysis::Target> kept;
@@ -382,42 +391,205 @@ std::string until_line(const std::optional<int>& until) {
                : std::string();
 }
 
-std::vector<analysis::Evaluation> read_trace(const std::string& path, std::size_t n, std::size_t k,
-                                             const std::optional<int>& until) {
-  std::vector<analysis::Evaluation> out;
-  std::ifstream in(path);
-  std::string line, recorded;
-  while (std::getline(in, line) && line.rfind('#', 0) == 0)
-    if (line.rfind("# until ", 0) == 0) recorded = line;
-  if (recorded != until_line(until))
-    throw InputError("trace '" + path + "' was written " +
-                     (recorded.empty() ? std::string("without a cut-off")
-                                       : "with a different cut-off ('" + recorded + "')") +
-                     ", this calibration has " +
-                     (until ? "--until " + std::to_string(*until) : std::string("none")) +
-                     ": resume with the same --until, or remove the trace");
-  // `line` is now the header
-  while (std::getline(in, line)) {
-    if (line.rfind('#', 0) == 0) continue;
-    std::stringstream ss(line);
-    std::vector<double> v;
-    for (std::string cell; std::getline(ss, cell, ',');)
-      v.push_back(cell == "nan" ? std::nan("") : std::stod(cell));
-    if (v.size() != 2 + n + k) continue;  // a line cut by an interruption
-    analysis::Evaluation e;
-    e.J = v[1];
-    e.theta.assign(v.begin() + 2, v.begin() + 2 + std::ptrdiff_t(n));
-    e.moments.assign(v.begin() + 2 + std::ptrdiff_t(n), v.end());
-    out.push_back(std::move(e));
-  }
-  return out;
-}
-
 std::string g17(double x) {
   char b[32];
   std::snprintf(b, sizeof b, "%.17g", x);
   return b;
 }
+
+std::string hex64(std::uint64_t h) {
+  char b[17];
+  std::snprintf(b, sizeof b, "%016llx", static_cast<unsigned long long>(h));
+  return b;
+}
+
+// The set-up a trace's evaluations depend on, as "key = value" items (written as "# setup ..."
+// lines at the top of the trace): the base scenario (a hash of every resolved parameter, and each
+// scalar parameter that differs from its default, by name), the calibrated parameters' boxes,
+// the targets (value, scale, weight) and the options that change what is evaluated. A resumed
+// calibration must have the same set-up, else its replayed evaluations belong to another problem.
+std::vector<std::pair<std::string, std::string>> setup_of(const analysis::CalibrationFile& c) {
+  std::vector<std::pair<std::string, std::string>> s;
+  std::uint64_t h = 1469598103934665603ull;
+  for (unsigned char ch : resolved_yaml(c.base.params)) h = (h ^ ch) * 1099511628211ull;
+  s.emplace_back("scenario hash", hex64(h));
+  const model::Params defaults;
+  for (const auto& info : model::param_registry())
+    if (info.get(c.base.params) != info.get(defaults))
+      s.emplace_back("parameter " + info.key, g17(info.get(c.base.params)));
+  for (const auto& p : c.params)
+    s.emplace_back("calibrated " + p.path,
+                   "start " + g17(p.start) + " lower " + g17(p.lower) + " upper " + g17(p.upper));
+  for (const auto& t : c.targets)
+    s.emplace_back("target " + t.name,
+                   g17(t.value) + " scale " + g17(t.se) + " weight " + g17(t.weight));
+  s.emplace_back("option replications", std::to_string(c.options.replications));
+  s.emplace_back("option optimizer", c.options.optimizer);
+  s.emplace_back("option max_evaluations", std::to_string(c.options.max_evaluations));
+  s.emplace_back("option multistart_points", std::to_string(c.options.multistart_points));
+  return s;
+}
+
+constexpr const char* kSetupPrefix = "# setup ";
+
+// A trace line's cells: numbers (or "nan") only; nullopt when any cell is not one.
+std::optional<std::vector<double>> trace_cells(const std::string& line) {
+  std::vector<double> v;
+  std::size_t begin = 0;
+  while (true) {
+    const std::size_t comma = line.find(',', begin);
+    const std::string cell = line.substr(begin, comma - begin);
+    if (cell == "nan") {
+      v.push_back(std::nan(""));
+    } else {
+      const auto x = sim::YamlReader::parse_real(cell);
+      if (!x || std::isnan(*x)) return std::nullopt;
+      v.push_back(*x);
+    }
+    if (comma == std::string::npos) return v;
+    begin = comma + 1;
+  }
+}
+
+// The evaluations of a trace written by this command for the same set-up (setup_of), with each
+// J recomputed from its moments. A trace of another set-up, a corrupt line (named FILE:LINE) or
+// a J that its moments do not give is an InputError. A last line without its newline was cut by
+// an interruption: it is dropped and cut off the file, so that appends start on a fresh line.
+std::vector<analysis::Evaluation> read_trace(const std::string& path,
+                                             const analysis::CalibrationFile& c) {
+  const std::size_t n = c.params.size(), k = c.targets.size();
+  std::string text;
+  try {
+    text = sim::read_input_file(path, "trace");
+  } catch (const std::exception& e) {
+    throw InputError(e.what());
+  }
+  if (text.empty()) return {};  // created, then interrupted before its first line
+  std::vector<std::string> lines;
+  for (std::size_t begin = 0; begin < text.size();) {
+    const std::size_t nl = text.find('\n', begin);
+    if (nl == std::string::npos) {  // cut by an interruption
+      std::fprintf(stderr,
+                   "calibrate: trace '%s' line %zu has no end (cut by an interruption): dropped\n",
+                   path.c_str(), lines.size() + 1);
+      fs::resize_file(path, begin);
+      break;
+    }
+    lines.push_back(text.substr(begin, nl - begin));
+    begin = nl + 1;
+  }
+  std::size_t i = 0;
+  std::map<std::string, std::string> recorded;
+  std::string until_recorded;
+  for (; i < lines.size() && lines[i].rfind('#', 0) == 0; ++i) {
+    if (lines[i].rfind("# until ", 0) == 0) until_recorded = lines[i];
+    if (lines[i].rfind(kSetupPrefix, 0) == 0) {
+      const std::string item = lines[i].substr(std::strlen(kSetupPrefix));
+      const auto eq = item.find(" = ");
+      if (eq != std::string::npos) recorded[item.substr(0, eq)] = item.substr(eq + 3);
+    }
+  }
+  if (until_recorded != until_line(c.until))
+    throw InputError("trace '" + path + "' was written " +
+                     (until_recorded.empty()
+                          ? std::string("without a cut-off")
+                          : "with a different cut-off ('" + until_recorded + "')") +
+                     ", this calibration has " +
+                     (c.until ? "--until " + std::to_string(*c.until) : std::string("none")) +
+                     ": resume with the same --until, or remove the trace");
+  if (recorded.empty())
+    throw InputError("trace '" + path +
+                     "' records no set-up (written by an older smesim, or not a trace of this "
+                     "command): its evaluations cannot be checked; remove it to start again");
+  // What changed, item by item; a scalar parameter missing on one side is at its default.
+  std::map<std::string, std::string> now;
+  for (auto& [key, value] : setup_of(c)) now[key] = value;
+  std::vector<std::string> changed;
+  auto show = [](const std::map<std::string, std::string>& m, const std::string& key) {
+    const auto it = m.find(key);
+    if (it != m.end()) return it->second;
+    return key.rfind("parameter ", 0) == 0 ? std::string("the default") : std::string("absent");
+  };
+  std::set<std::string> keys;
+  for (const auto& [key, v] : recorded) keys.insert(key);
+  for (const auto& [key, v] : now) keys.insert(key);
+  for (const auto& key : keys)
+    if (show(recorded, key) != show(now, key))
+      changed.push_back(key + ": " + show(recorded, key) + " in the trace, " + show(now, key) +
+                        " now");
+  if (!changed.empty()) {
+    std::string list;
+    for (std::size_t q = 0; q < changed.size() && q < 12; ++q) list += "\n  " + changed[q];
+    if (changed.size() > 12) list += "\n  ... (" + std::to_string(changed.size() - 12) + " more)";
+    throw InputError("trace '" + path +
+                     "' was written for another set-up; its evaluations would not be this "
+                     "calibration's. What changed:" +
+                     list + "\nRemove the trace (or give another --trace) to start again");
+  }
+  std::string header = "eval,J";
+  for (const auto& p : c.params) header += "," + p.path;
+  for (const auto& t : c.targets) header += "," + t.name;
+  const auto where = [&](std::size_t line) { return path + ":" + std::to_string(line + 1); };
+  if (i == lines.size()) return {};  // the set-up only: nothing evaluated yet
+  if (lines[i] != header)
+    throw InputError(where(i) +
+                     ": the trace's header is not 'eval,J,<parameters>,<targets>' of "
+                     "this calibration");
+  std::vector<analysis::Evaluation> out;
+  for (++i; i < lines.size(); ++i) {
+    if (lines[i].rfind('#', 0) == 0) continue;
+    const auto v = trace_cells(lines[i]);
+    if (!v)
+      throw InputError(where(i) +
+                       ": corrupt trace line (a cell is not a number): remove the "
+                       "line or the trace");
+    if (v->size() != 2 + n + k)
+      throw InputError(where(i) + ": corrupt trace line (" + std::to_string(v->size()) +
+                       " cells, expected " + std::to_string(2 + n + k) +
+                       "): remove the line or the trace");
+    analysis::Evaluation e;
+    e.J = (*v)[1];
+    e.theta.assign(v->begin() + 2, v->begin() + 2 + std::ptrdiff_t(n));
+    e.moments.assign(v->begin() + 2 + std::ptrdiff_t(n), v->end());
+    const double J = analysis::distance(e.moments, c.targets, c.options.replications);
+    if (!(J == e.J || std::abs(J - e.J) <= 1e-12 * std::max(std::abs(J), std::abs(e.J))))
+      throw InputError(where(i) + ": J = " + g17(e.J) + " but the moments on the line give " +
+                       g17(J) + ": the trace was edited or damaged; remove the line or the trace");
+    out.push_back(std::move(e));
+  }
+  return out;
+}
+
+// The trace being written: every line checked, so that a full disk stops the calibration with a
+// message instead of losing evaluations silently.
+class TraceWriter {
+ public:
+  TraceWriter(std::string path, bool append) : path_(std::move(path)) {
+    f_ = std::fopen(path_.c_str(), append ? "a" : "w");
+    if (!f_) fail();
+  }
+  ~TraceWriter() {
+    if (f_) std::fclose(f_);
+  }
+  TraceWriter(const TraceWriter&) = delete;
+  TraceWriter& operator=(const TraceWriter&) = delete;
+  void line(const std::string& text) {
+    const std::string l = text + "\n";
+    if (std::fwrite(l.data(), 1, l.size(), f_) != l.size() || std::fflush(f_) != 0) fail();
+  }
+  void close() {
+    const int rc = std::fclose(f_);
+    f_ = nullptr;
+    if (rc != 0) fail();
+  }
+
+ private:
+  [[noreturn]] void fail() const {
+    throw std::runtime_error("cannot write trace '" + path_ + "': " + std::strerror(errno));
+  }
+  std::string path_;
+  std::FILE* f_ = nullptr;
+};
 
 }  // namespace
 
@@ -448,28 +620,60 @@ void add_calibrate_command(CLI::App& app, Action& action) {
           a->threads > 0 ? a->threads : int(oneapi::tbb::info::default_concurrency());
       oneapi::tbb::global_control limit(oneapi::tbb::global_control::max_allowed_parallelism,
                                         std::size_t(threads));
-      check_output_path(a->out);
       const std::string trace = a->trace.empty() ? a->out + ".trace.csv" : a->trace;
+      // Before any work: neither output over an input, a directory or a device, nor over each
+      // other.
+      std::vector<std::string> inputs = {a->file, c.base.file, c.targets_file,
+                                         c.sample_targets_file};
+      inputs.insert(inputs.end(), c.macro_files.begin(), c.macro_files.end());
+      check_output_path(a->out, inputs);
+      check_output_path(trace, inputs);
+      check_output_path(trace, {a->out});
       const std::size_t n = c.params.size(), k = c.targets.size();
-      if (a->resume && fs::exists(trace))
-        c.options.cache = read_trace(trace, n, k, c.until);
-      else if (fs::exists(trace))
+      const bool existed = fs::exists(trace);
+      if (a->resume && existed)
+        c.options.cache = read_trace(trace, c);
+      else if (existed)
         throw InputError("trace '" + trace +
                          "' exists: add --resume to continue that calibration, or remove it");
-      std::ofstream tr(trace, a->resume ? std::ios::app : std::ios::trunc);
-      if (!a->resume || c.options.cache.empty()) {
-        if (c.until) tr << until_line(c.until) << "\n";
-        tr << "eval,J";
-        for (const auto& p : c.params) tr << "," << p.path;
-        for (const auto& t : c.targets) tr << "," << t.name;
-        tr << "\n";
+      const bool fresh = !(a->resume && existed) || fs::file_size(trace) == 0;
+      TraceWriter tr(trace, !fresh);
+      // A calibration that fails before its first evaluation leaves no trace it created (its
+      // rerun would otherwise demand --resume).
+      bool evaluated = false;
+      struct RemoveUnused {
+        const std::string& path;
+        const bool& keep;
+        bool created;
+        ~RemoveUnused() {
+          if (created && !keep) {
+            std::error_code ec;
+            fs::remove(path, ec);
+          }
+        }
+      } cleanup{trace, evaluated, !existed};
+      if (fresh) {
+        if (c.until) tr.line(until_line(c.until));
+        for (const auto& [key, value] : setup_of(c)) tr.line(kSetupPrefix + key + " = " + value);
+      }
+      if (fresh || c.options.cache.empty()) {
+        std::string header = "eval,J";
+        for (const auto& p : c.params) header += "," + p.path;
+        for (const auto& t : c.targets) header += "," + t.name;
+        // A resumed trace that holds only its set-up gets the header once.
+        std::ifstream in(trace);
+        std::string line;
+        bool has = false;
+        while (std::getline(in, line)) has = has || line == header;
+        if (!has) tr.line(header);
       }
       c.options.on_evaluation = [&](const analysis::Evaluation& e, int count, bool cached) {
         if (!cached) {
-          tr << count << "," << g17(e.J);
-          for (double x : e.theta) tr << "," << g17(x);
-          for (double x : e.moments) tr << "," << g17(x);
-          tr << "\n" << std::flush;  // durable as it goes: --resume replays these
+          std::string l = std::to_string(count) + "," + g17(e.J);
+          for (double x : e.theta) l += "," + g17(x);
+          for (double x : e.moments) l += "," + g17(x);
+          tr.line(l);  // durable as it goes: --resume replays these
+          evaluated = true;
         }
         std::fprintf(stderr, "calibrate: evaluation %d%s, J = %.3f\n", count,
                      cached ? " (from trace)" : "", e.J);
@@ -552,9 +756,8 @@ void add_calibrate_command(CLI::App& app, Action& action) {
         y << "\n#   " << c.params[j].path << " = " << res.best.theta[j] << " (se " << res.se[j]
           << ")";
       y << "\n" << resolved_yaml(p);
-      const std::string tmp = a->out + ".tmp";
-      std::ofstream(tmp) << y.str();
-      fs::rename(tmp, a->out);
+      tr.close();
+      sim::write_text_file(a->out, y.str());  // checked: a full disk leaves the old file intact
       std::printf("Scenario with the estimates: %s\nTrace: %s\n", a->out.c_str(), trace.c_str());
       return 0;
     };

@@ -58,6 +58,12 @@ int run_fit(const FitArgs& a) {
     std::error_code ec;
     files = analysis::default_target_files(fs::read_symlink("/proc/self/exe", ec).string());
   }
+  if (!a.out.empty()) {  // before any work: never over an input, a directory or a device
+    std::vector<std::string> inputs = files;
+    inputs.push_back(a.results);
+    if (!a.calibration.empty()) inputs.push_back(a.calibration);
+    sim::check_output_path(a.out, inputs);
+  }
   std::vector<analysis::TargetRow> rows;
   for (const auto& f : files) {
     auto r = analysis::read_target_rows(f);
@@ -75,16 +81,9 @@ int run_fit(const FitArgs& a) {
     for (auto& f : table)
       f.in_objective = analysis::in_objective(c, f.row) && (a.until == 0 || f.row.year <= a.until);
   }
-  if (!a.out.empty()) sim::check_output_path(a.out);
   std::cout << analysis::fit_text(table, scale, a.all);
   if (!a.out.empty()) {
-    const std::string tmp = a.out + ".tmp-" + std::to_string(::getpid());
-    {
-      std::ofstream o(tmp);
-      o << analysis::fit_csv(table);
-      if (!o) throw std::runtime_error("cannot write '" + tmp + "'");
-    }
-    fs::rename(tmp, a.out);
+    sim::write_text_file(a.out, analysis::fit_csv(table));
     std::cout << "Fit table: " << a.out << "\n";
   }
   return 0;

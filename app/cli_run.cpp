@@ -86,8 +86,8 @@ void add_run_commands(CLI::App& app, Action& action) {
   run->add_flag("-q,--quiet", a->quiet, "Print nothing but errors");
   run->callback([&action, a, seed_opt, reps_opt] {
     action = [a, seed = seed_opt->count() > 0, reps = reps_opt->count() > 0] {
+      check_output_path(a->out, {a->scenario});
       const auto sc = load_scenario(a->scenario);
-      check_output_path(a->out);
       RunOptions opt;
       opt.threads = a->threads;
       if (seed) opt.seed = a->seed;

@@ -4,12 +4,14 @@
 #include <cstdio>
 #include <iostream>
 #include <memory>
+#include <optional>
 #include <sstream>
 
 #include "commands.hpp"
 #include "smesim/analysis/sensitivity.hpp"
 #include "smesim/sim/errors.hpp"
 #include "smesim/sim/output.hpp"
+#include "smesim/sim/sweep.hpp"
 
 namespace smesim::app {
 
@@ -37,14 +39,25 @@ void add_sensitivity_command(CLI::App& app, Action& action) {
       const auto r = read_results(a->file);
       const auto* base = r.attribute("sweep_saltelli_base");
       const auto* factors = r.attribute("sweep_factors");
-      if (!base || !factors || std::stoi(*base) <= 0)
+      const auto* role_list = r.attribute("sweep_roles");
+      // Every count from the file parsed strictly and checked against the file's shape.
+      const auto base_n = base ? sim::parse_count(*base, 0, sim::kMaxSweepUnits) : std::nullopt;
+      if (!base_n || *base_n <= 0 || !factors || !role_list)
         throw InputError("'" + a->file +
                          "' is not a sweep with a Sobol (Saltelli) design: use "
                          "design: {type: sobol, samples: N} in the sweep file");
+      if (const auto* shard = r.attribute("sweep_shard"); shard && !shard->empty())
+        throw InputError("'" + a->file + "' is shard " + *shard +
+                         " of a sweep: merge the shards first (smesim merge SHARDS... -o FILE)");
       std::vector<std::string> names, roles;
-      std::stringstream fs(*factors), rs(*r.attribute("sweep_roles"));
+      std::stringstream fs(*factors), rs(*role_list);
       for (std::string x; std::getline(fs, x, ',');) names.push_back(x);
       for (std::string x; std::getline(rs, x, ',');) roles.push_back(x);
+      if (names.empty() || roles.size() != names.size() || r.years.empty() || r.reps < 1 ||
+          std::int64_t(*base_n) * std::int64_t(names.size() + 2) > r.points)
+        throw InputError("'" + a->file + "': its Saltelli design (" + *base + " samples, " +
+                         std::to_string(names.size()) + " factors) does not fit its " +
+                         std::to_string(r.points) + " points");
       const auto it = std::find_if(r.aggregates.begin(), r.aggregates.end(),
                                    [&](const auto& kv) { return kv.first == a->outcome; });
       if (it == r.aggregates.end()) throw InputError("no outcome '" + a->outcome + "' in the file");
@@ -54,7 +67,7 @@ void add_sensitivity_command(CLI::App& app, Action& action) {
         throw InputError("--year " + std::to_string(year) + " is outside the results' years " +
                          std::to_string(r.years.front()) + "-" + std::to_string(r.years.back()));
       const std::size_t Y = r.years.size(), t = std::size_t(yit - r.years.begin());
-      const int N = std::stoi(*base), d = int(names.size());
+      const int N = int(*base_n), d = int(names.size());
       // The outcome of each design point: its mean over replications (the reference point, when
       // run beside the design, comes after the Saltelli blocks and is not used).
       std::vector<double> y(std::size_t(N) * std::size_t(d + 2));

@@ -3,6 +3,7 @@
 #include <chrono>
 #include <cstdlib>
 #include <iostream>
+#include <limits>
 #include <memory>
 
 #include "commands.hpp"
@@ -40,11 +41,22 @@ Shard shard_from(const std::string& flag) {
   const char* count = std::getenv("SLURM_ARRAY_TASK_COUNT");
   if (!id || !count) return {};
   const char* min = std::getenv("SLURM_ARRAY_TASK_MIN");
-  const int index = std::atoi(id) - (min ? std::atoi(min) : 0), n = std::atoi(count);
-  if (n < 1 || index < 0 || index >= n)
+  // Each strictly a whole number (atoi would read "abc" as 0 and "3x" as 3).
+  auto number = [](const char* name, const char* value) {
+    const auto x = sim::parse_count(value, 0, std::numeric_limits<int>::max());
+    if (!x)
+      throw InputError(std::string(name) + "='" + value +
+                       "': expected a non-negative whole number (decimal digits only)");
+    return *x;
+  };
+  const std::int64_t index = number("SLURM_ARRAY_TASK_ID", id) -
+                             (min ? number("SLURM_ARRAY_TASK_MIN", min) : 0),
+                     n = number("SLURM_ARRAY_TASK_COUNT", count);
+  if (n < 1 || n > sim::kMaxSweepUnits || index < 0 || index >= n)
     throw InputError("SLURM_ARRAY_TASK_ID=" + std::string(id) +
+                     (min ? " with SLURM_ARRAY_TASK_MIN=" + std::string(min) : std::string()) +
                      " and SLURM_ARRAY_TASK_COUNT=" + count + " do not name a shard");
-  return {index, n};
+  return {int(index), int(n)};
 }
 
 #ifdef SMESIM_WITH_MPI

@@ -1,5 +1,6 @@
 // The `smesim` command line: each subcommand is registered by the file that implements it.
 #include <CLI/CLI.hpp>
+#include <csignal>
 #include <iostream>
 
 #include "commands.hpp"
@@ -9,6 +10,9 @@
 
 int main(int argc, char** argv) {
   using namespace smesim;
+  // A file-size limit (ulimit -f) makes a write fail with EFBIG, reported like a full disk,
+  // instead of killing the process (SIGXFSZ) with its temporary files left behind.
+  std::signal(SIGXFSZ, SIG_IGN);
   constexpr int kExitRuntime = 1;  // I/O or internal failure
   constexpr int kExitInput = 2;    // bad scenario, input file or command line
   CLI::App cli{

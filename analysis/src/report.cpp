@@ -103,10 +103,14 @@ int write_report(const ReportRequest& r) {
   const fs::path exe = fs::read_symlink("/proc/self/exe", ec);  // empty if unavailable
   const fs::path script = find_script(exe);
   const std::string python = find_python();
-  fs::create_directories(r.out, ec);
-  if (ec || !fs::is_directory(r.out))
-    throw std::runtime_error("cannot create the report directory '" + r.out +
-                             "': " + (ec ? ec.message() : "not a directory"));
+  // The report is written to a temporary directory beside OUT and renamed to OUT when complete
+  // (smesim_report.py); OUT is absent, an empty directory or an earlier report.
+  if (fs::exists(r.out, ec) && !fs::is_directory(r.out, ec))
+    throw InputError("the report output '" + r.out + "' exists and is not a directory");
+  const fs::path parent = fs::absolute(r.out).parent_path();
+  if (!fs::is_directory(parent, ec))
+    throw std::runtime_error("cannot create the report directory '" + r.out + "': '" +
+                             parent.string() + "' does not exist");
   std::vector<std::string> args = {python, "-B", script.string(), r.results, "-o", r.out};
   if (!exe.empty()) args.insert(args.end(), {"--smesim", exe.string()});
   if (r.year) args.insert(args.end(), {"--year", std::to_string(*r.year)});

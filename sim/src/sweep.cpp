@@ -6,6 +6,7 @@
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
+#include <charconv>
 #include <chrono>
 #include <cmath>
 #include <cstdio>
@@ -67,6 +68,8 @@ class SweepParser {
     else
       build_design(s);
     read_reference(s);
+    check_size(s);
+    check_points(s);
     read_panel(s);
     s.fingerprint = fingerprint(s);
     return s;
@@ -75,6 +78,51 @@ class SweepParser {
  private:
   using Entry = YamlMap::Entry;
   const Entry* top(const std::string& name) const { return top_.entry(name); }
+
+  // Where an error about the design's size points: `design`, else the top of the file.
+  YAML::Mark design_mark() const {
+    const Entry* d = top("design");
+    return d ? d->first.Mark() : root_.Mark();
+  }
+  [[noreturn]] void too_large(const std::string& what) const {
+    in_.fail(design_mark(), "design",
+             what + ", more than a sweep may hold (" + std::to_string(kMaxSweepUnits) +
+                 " units of points x replications; docs/sweeps.md): split it into several sweeps");
+  }
+
+  // points x replications within kMaxSweepUnits.
+  void check_size(const SweepSpec& s) const {
+    if (s.units() <= kMaxSweepUnits) return;
+    const std::string what = "the design has " + std::to_string(s.points()) + " points x " +
+                             std::to_string(s.replications) +
+                             " replications = " + std::to_string(s.units()) + " units";
+    if (const Entry* r = top("replications"))
+      in_.fail(r->first, "replications",
+               what + ", more than a sweep may hold (" + std::to_string(kMaxSweepUnits) +
+                   " units; docs/sweeps.md): split it into several sweeps");
+    too_large(what);
+  }
+
+  // Every point is a consistent scenario with the base's horizon (the units of a sweep share
+  // their years); an error names the point and points at its values (list) or the factors.
+  void check_points(const SweepSpec& s) const {
+    for (int p = 0; p < s.points(); ++p) {
+      const auto params = point_params(s, p);
+      auto errs = model::check_consistency(params);
+      if (params.start_year != s.base.params.start_year ||
+          params.end_year != s.base.params.end_year)
+        errs.push_back(
+            "a sweep cannot vary start_year or end_year: its units share the base's "
+            "years " +
+            std::to_string(s.base.params.start_year) + "-" +
+            std::to_string(s.base.params.end_year));
+      if (errs.empty()) continue;
+      const YAML::Mark at = std::size_t(p) < point_nodes_.size() ? point_nodes_[std::size_t(p)]
+                            : !factor_nodes_.empty()             ? factor_nodes_.front()
+                                                                 : design_mark();
+      in_.fail(at, "", "point " + std::to_string(p) + ": " + errs.front());
+    }
+  }
 
   // base: the scenario every point starts from, relative to the sweep file.
   void read_base(SweepSpec& s) {
@@ -126,6 +174,7 @@ class SweepParser {
         const auto& info = in_.parameter(k);
         const std::string path = k.Scalar();
         SweepFactor f{path, role == std::string("levers") ? "lever" : "uncertainty", {}};
+        factor_nodes_.push_back(k.Mark());
         if (s.design_type != "list") f.values = levels(s, info, k, v);
         s.factors.push_back(std::move(f));
       }
@@ -159,6 +208,7 @@ class SweepParser {
     for (std::size_t i = 0; i < e->second.size(); ++i) {
       const YAML::Node pt = e->second[i];
       if (!pt.IsMap()) in_.fail(pt, "points", "each point is a map from parameter path to value");
+      point_nodes_.push_back(pt.Mark());
       points.push_back(in_.any_map(pt, "points[" + std::to_string(i) + "]"));
       for (const auto& [k, v] : points.back().items)
         if (factor_index(s, k.Scalar()) < 0) {
@@ -195,14 +245,31 @@ class SweepParser {
     if (s.factors.empty())
       in_.fail(root_, "levers", "nothing to vary: give 'levers' or 'uncertainties'");
     const YAML::Node samples_node = design_["samples"];
-    const int samples =
-        samples_node ? int(in_.integer(samples_node, samples_node, "design.samples", {1, 1e7})) : 0;
+    const int samples = samples_node ? int(in_.integer(samples_node, samples_node, "design.samples",
+                                                       {1, double(kMaxSweepUnits)}))
+                                     : 0;
     if (s.design_type != "grid" && samples == 0)
       in_.fail(design_.node, "design.samples",
                "'design.samples' is required for lhs and sobol designs");
     std::vector<std::pair<double, double>> ranges;
     for (const auto& f : s.factors)
       if (s.design_type != "grid") ranges.emplace_back(f.values[0], f.values[1]);
+    if (s.design_type == "grid") {
+      std::int64_t count = 1;  // checked before the grid is built
+      for (const auto& f : s.factors) {
+        count *= std::int64_t(f.values.size());
+        if (count > kMaxSweepUnits)
+          too_large("the grid has more than " + std::to_string(kMaxSweepUnits) + " points");
+      }
+    } else if (s.design_type == "sobol" &&
+               (!saltelli_node() ||
+                in_.boolean(saltelli_node(), saltelli_node(), "design.saltelli"))) {
+      const std::int64_t count = std::int64_t(samples) * std::int64_t(s.factors.size() + 2);
+      if (count > kMaxSweepUnits)
+        too_large("the Saltelli design has " + std::to_string(samples) + " samples x (" +
+                  std::to_string(s.factors.size()) + " factors + 2) = " + std::to_string(count) +
+                  " points");
+    }
     if (s.design_type == "grid") {
       std::vector<std::vector<double>> levels;
       for (const auto& f : s.factors) levels.push_back(f.values);
@@ -268,21 +335,22 @@ class SweepParser {
     return hex;
   }
 
+  YAML::Node saltelli_node() const { return design_["saltelli"]; }
+
   YamlReader in_;
   YAML::Node root_;
   YamlMap top_, design_;
+  std::vector<YAML::Mark> factor_nodes_, point_nodes_;  // where point errors point
 };
 
 }  // namespace
 
 SweepSpec load_sweep(const std::string& path) {
-  auto spec = SweepParser(path, read_input_file(path, "sweep")).parse();
-  for (int p = 0; p < spec.points(); ++p) {
-    const auto params = point_params(spec, p);
-    if (const auto errs = model::check_consistency(params); !errs.empty())
-      throw_at(path, spec.yaml, 0, 0, "", "point " + std::to_string(p) + ": " + errs.front());
-  }
-  return spec;
+  return SweepParser(path, read_input_file(path, "sweep")).parse();
+}
+
+SweepSpec parse_sweep(const std::string& text, const std::string& file) {
+  return SweepParser(file, text).parse();
 }
 
 model::Params point_params(const SweepSpec& spec, int point) {
@@ -292,17 +360,23 @@ model::Params point_params(const SweepSpec& spec, int point) {
   return p;
 }
 
+std::optional<std::int64_t> parse_count(const std::string& text, std::int64_t lo, std::int64_t hi) {
+  std::int64_t x = 0;
+  const char* end = text.data() + text.size();
+  if (text.empty() || text.find_first_not_of("0123456789") != std::string::npos)
+    return std::nullopt;
+  const auto [ptr, ec] = std::from_chars(text.data(), end, x);
+  if (ec != std::errc() || ptr != end || x < lo || x > hi) return std::nullopt;
+  return x;
+}
+
 std::optional<Shard> parse_shard(const std::string& text) {
   const auto slash = text.find('/');
   if (slash == std::string::npos) return std::nullopt;
-  try {
-    std::size_t a = 0, b = 0;
-    const int i = std::stoi(text.substr(0, slash), &a), n = std::stoi(text.substr(slash + 1), &b);
-    if (a != slash || b != text.size() - slash - 1 || n < 1 || i < 1 || i > n) return std::nullopt;
-    return Shard{i - 1, n};
-  } catch (const std::exception&) {
-    return std::nullopt;
-  }
+  const auto i = parse_count(text.substr(0, slash), 1, kMaxSweepUnits);
+  const auto n = parse_count(text.substr(slash + 1), 1, kMaxSweepUnits);
+  if (!i || !n || *i > *n) return std::nullopt;
+  return Shard{int(*i - 1), int(*n)};
 }
 
 std::string parts_dir_of(const std::string& out) { return out + ".parts"; }
@@ -322,9 +396,25 @@ bool contains(const std::vector<int>& v, int x) {
   return std::find(v.begin(), v.end(), x) != v.end();
 }
 
+std::vector<int> years_of(const model::Params& p) {
+  std::vector<int> years;
+  for (int y = p.start_year; y <= p.end_year; ++y) years.push_back(y);
+  return years;
+}
+
+// Every value of the int column `name` of `t` equals `value` (true when there is no such column).
+bool column_all(const model::Table& t, const std::string& name, int value) {
+  for (const auto& [n, c] : t.ints)
+    if (n == name)
+      return std::all_of(c.begin(), c.end(), [&](std::int32_t x) { return x == value; });
+  return true;
+}
+
 // What assembling needs to know about a sweep, from the spec or from a shard file.
 struct SweepInfo {
   int points = 0, reps = 0, reference = 0, saltelli_base = 0;
+  std::vector<int> years;                    // of every unit
+  std::vector<std::string> aggregate_names;  // of every unit, in order
   std::string fingerprint, design, yaml;
   std::vector<std::string> factors, roles;
   std::vector<std::vector<double>> values;  // [factor][point]
@@ -338,6 +428,8 @@ SweepInfo info_of(const SweepSpec& s) {
   i.reference = s.reference;
   i.saltelli_base = s.design.saltelli_base;
   i.fingerprint = s.fingerprint;
+  i.years = years_of(s.base.params);
+  i.aggregate_names = model::World::aggregate_names();
   i.design = s.design_type;
   i.yaml = s.yaml;
   for (std::size_t f = 0; f < s.factors.size(); ++f) {
@@ -371,14 +463,21 @@ Results assemble(const SweepInfo& info, std::map<int, Results>& units, const std
   out.meta = info.meta;
   out.points = info.points;
   out.reps = info.reps;
-  const Results& first = units.begin()->second;
-  out.years = first.years;
+  out.years = info.years;
   const std::size_t Y = out.years.size(), P = std::size_t(info.points), R = std::size_t(info.reps);
-  for (const auto& [name, v] : first.aggregates)
+  for (const auto& name : info.aggregate_names)
     out.aggregates.emplace_back(
         name, std::vector<double>(P * R * Y, std::numeric_limits<double>::quiet_NaN()));
   std::vector<double> present;
   for (auto& [u, res] : units) {
+    // The callers checked every unit (unit_file_problem, merge_shards); this guards the copies.
+    if (u < 0 || std::size_t(u) >= P * R || res.aggregates.size() != out.aggregates.size() ||
+        res.years != out.years)
+      throw std::logic_error("assemble: unit " + std::to_string(u) + " does not fit the sweep");
+    for (std::size_t k = 0; k < out.aggregates.size(); ++k)
+      if (res.aggregates[k].first != out.aggregates[k].first ||
+          res.aggregates[k].second.size() != Y)
+        throw std::logic_error("assemble: unit " + std::to_string(u) + " does not fit the sweep");
     const std::size_t p = std::size_t(u) / R, r = std::size_t(u) % R;
     for (std::size_t k = 0; k < out.aggregates.size(); ++k)
       std::copy(res.aggregates[k].second.begin(), res.aggregates[k].second.end(),
@@ -491,18 +590,41 @@ class Progress {
   std::chrono::steady_clock::time_point t0_ = std::chrono::steady_clock::now(), last_ = t0_;
 };
 
-void write_text_atomically(const fs::path& path, const std::string& text) {
-  const fs::path tmp = path.string() + ".tmp-" + std::to_string(getpid());
-  {
-    std::ofstream out(tmp, std::ios::binary);
-    out << text;
-    out.flush();
-    if (!out) throw std::runtime_error("cannot write '" + tmp.string() + "'");
-  }
-  fs::rename(tmp, path);
-}
-
 }  // namespace
+
+std::string unit_file_problem(const SweepSpec& spec, int unit, const Results& r) {
+  const std::string* fp = r.attribute("sweep_fingerprint");
+  const std::string* index = r.attribute("sweep_unit");
+  if (!fp || !index) return "is not a sweep unit file (no sweep_fingerprint or sweep_unit)";
+  if (*fp != spec.fingerprint)
+    return "belongs to another sweep (fingerprint " + *fp + ", this sweep " + spec.fingerprint +
+           ")";
+  if (*index != std::to_string(unit))
+    return "holds unit " + *index + ", not unit " + std::to_string(unit);
+  if (r.points != 1 || r.reps != 1) return "holds more than one run";
+  const auto p = point_params(spec, unit / spec.replications);
+  if (r.years != years_of(p))
+    return "covers other years (" +
+           (r.years.empty()
+                ? std::string("none")
+                : std::to_string(r.years.front()) + "-" + std::to_string(r.years.back())) +
+           ") than this sweep (" + std::to_string(p.start_year) + "-" + std::to_string(p.end_year) +
+           ")";
+  const auto names = model::World::aggregate_names();
+  if (r.aggregates.size() != names.size())
+    return "has " + std::to_string(r.aggregates.size()) + " aggregates, this smesim writes " +
+           std::to_string(names.size());
+  for (std::size_t k = 0; k < names.size(); ++k)
+    if (r.aggregates[k].first != names[k] || r.aggregates[k].second.size() != r.years.size())
+      return "has aggregate '" + r.aggregates[k].first + "' where '" + names[k] + "' belongs";
+  const int point = unit / spec.replications, rep = unit % spec.replications;
+  for (const auto* t : {&r.panel, &r.decisions})
+    if (!column_all(*t, "point", point) || !column_all(*t, "rep", rep))
+      return "has panel or decision rows of another unit";
+  const bool keep = contains(spec.panel_points, point) && contains(spec.panel_reps, rep);
+  if (!keep && r.panel.rows() > 0) return "has panel rows, but this unit keeps no panel";
+  return "";
+}
 
 void run_unit(const SweepSpec& spec, int unit, const std::string& dir) {
   const int p = unit / spec.replications, r = unit % spec.replications;
@@ -534,33 +656,64 @@ void run_unit(const SweepSpec& spec, int unit, const std::string& dir) {
 }
 
 void run_sweep(const SweepSpec& spec, const std::string& out, const SweepOptions& opt) {
-  check_output_path(out);
+  check_output_path(out, {spec.file, spec.base.file});
+  if (opt.shard.count < 1 || opt.shard.index < 0 || opt.shard.index >= opt.shard.count)
+    throw InputError("shard " + std::to_string(opt.shard.index + 1) + "/" +
+                     std::to_string(opt.shard.count) + " does not exist");
   const std::string dir = parts_dir_of(out);
   const fs::path stamp = fs::path(dir) / "sweep.fingerprint";
-  if (fs::exists(dir)) {
+  const bool resuming = fs::exists(dir);
+  if (resuming) {
     if (!opt.resume)
       throw InputError("'" + dir +
                        "' holds the finished units of an interrupted sweep: add --resume "
                        "to continue it, or remove the directory to start again");
+    if (!fs::is_directory(dir))
+      throw InputError("'" + dir + "' is not a directory: remove it to run the sweep");
     std::ifstream in(stamp);
     std::string fp;
     in >> fp;
     if (fp != spec.fingerprint)
-      throw InputError("'" + dir + "' belongs to a different sweep (fingerprint " + fp +
-                       ", this sweep " + spec.fingerprint +
-                       "): remove it or choose another output name");
+      throw InputError(
+          "'" + dir + "' belongs to a different sweep (" +
+          (fp.empty() ? "no readable " + stamp.filename().string() : "fingerprint " + fp) +
+          ", this sweep " + spec.fingerprint + "): remove it or choose another output name");
     for (const auto& e : fs::directory_iterator(dir))  // temporaries of units killed mid-write
       if (e.path().filename().string().find(".tmp-") != std::string::npos) fs::remove(e.path());
   } else {
     fs::create_directories(dir);
-    write_text_atomically(stamp, spec.fingerprint + "\n");
+    write_text_file(stamp.string(), spec.fingerprint + "\n");
   }
+  // This shard's units; on a resume, each unit file on disk is checked before it is trusted: a
+  // truncated, foreign or misplaced one is named, removed and computed again.
   std::vector<int> mine, pending;
-  for (int u = 0; u < spec.units(); ++u)
-    if (u % opt.shard.count == opt.shard.index) {
-      mine.push_back(u);
-      if (!fs::exists(unit_file(dir, u))) pending.push_back(u);
+  std::map<int, Results> units;
+  for (std::int64_t u = opt.shard.index; u < spec.units(); u += opt.shard.count) {
+    const int unit = int(u);
+    mine.push_back(unit);
+    const std::string file = unit_file(dir, unit);
+    std::error_code ec;
+    if (!resuming || (!fs::exists(fs::symlink_status(file, ec)) && !fs::exists(file, ec))) {
+      pending.push_back(unit);
+      continue;
     }
+    std::string problem;
+    try {
+      std::lock_guard lock(hdf5_mutex());
+      Results r = read_results(file);
+      problem = unit_file_problem(spec, unit, r);
+      if (problem.empty()) {
+        units.emplace(unit, std::move(r));
+        continue;
+      }
+    } catch (const std::exception& e) {
+      problem = std::string("cannot be read (") + e.what() + ")";
+    }
+    std::fprintf(stderr, "sweep: unit file '%s' %s: computing unit %d again\n", file.c_str(),
+                 problem.c_str(), unit);
+    fs::remove(file);
+    pending.push_back(unit);
+  }
   const int threads = opt.threads > 0 ? opt.threads : int(oneapi::tbb::info::default_concurrency());
   oneapi::tbb::global_control limit(oneapi::tbb::global_control::max_allowed_parallelism,
                                     std::size_t(threads));
@@ -573,10 +726,14 @@ void run_sweep(const SweepSpec& spec, const std::string& out, const SweepOptions
       progress.unit_done();
     });
   }
-  std::map<int, Results> units;
-  for (int u : mine) {
+  for (int u : pending) {
     std::lock_guard lock(hdf5_mutex());
-    units.emplace(u, read_results(unit_file(dir, u)));
+    const std::string file = unit_file(dir, u);
+    Results r = read_results(file);
+    if (const auto problem = unit_file_problem(spec, u, r); !problem.empty())
+      throw std::runtime_error("sweep: unit file '" + file + "' " + problem +
+                               " right after it was written");
+    units.emplace(u, std::move(r));
   }
   const std::string shard = opt.shard.count > 1 ? std::to_string(opt.shard.index + 1) + "/" +
                                                       std::to_string(opt.shard.count)
@@ -585,38 +742,106 @@ void run_sweep(const SweepSpec& spec, const std::string& out, const SweepOptions
   fs::remove_all(dir);
 }
 
+namespace {
+
+// A /meta attribute a shard file must have.
+const std::string& shard_attribute(const Results& r, const std::string& file,
+                                   const std::string& name) {
+  if (const std::string* v = r.attribute(name)) return *v;
+  throw InputError("'" + file + "' is not a complete sweep shard file: no /meta attribute '" +
+                   name + "'");
+}
+
+int shard_integer(const Results& r, const std::string& file, const std::string& name,
+                  std::int64_t hi) {
+  const std::string& v = shard_attribute(r, file, name);
+  const auto x = parse_count(v, 0, hi);
+  if (!x)
+    throw InputError("'" + file + "': /meta attribute '" + name + "' = '" + v +
+                     "' is not an integer in [0, " + std::to_string(hi) + "]");
+  return int(*x);
+}
+
+std::string unit_name(std::int64_t u, int reps) {
+  return "unit " + std::to_string(u) + " (point " + std::to_string(u / reps) + ", replication " +
+         std::to_string(u % reps) + ")";
+}
+
+}  // namespace
+
 void merge_shards(const std::vector<std::string>& shards, const std::string& out) {
   if (shards.empty()) throw InputError("merge: no shard files given");
-  check_output_path(out);
+  check_output_path(out, shards);
   std::map<int, Results> units;
+  std::map<int, std::size_t> origin;  // unit -> index of its shard file
   SweepInfo info;
   for (std::size_t s = 0; s < shards.size(); ++s) {
-    Results r = read_results(shards[s]);
+    const std::string& file = shards[s];
+    Results r;
+    try {
+      r = read_results(file);
+    } catch (const std::exception& e) {
+      throw InputError(e.what());
+    }
+    if (r.attribute("sweep_unit"))
+      throw InputError("'" + file +
+                       "' is a unit file of an unfinished sweep, not a shard file: finish that "
+                       "sweep with --resume, then merge its output");
     const auto* fp = r.attribute("sweep_fingerprint");
-    if (!fp) throw InputError("'" + shards[s] + "' is not a sweep results file");
+    if (!fp) throw InputError("'" + file + "' is not a sweep results file");
+    shard_attribute(r, file, "sweep_shard");
+    if (r.points < 1 || r.reps < 1 || std::int64_t(r.points) * r.reps > kMaxSweepUnits)
+      throw InputError("'" + file + "': " + std::to_string(r.points) + " points x " +
+                       std::to_string(r.reps) + " replications is not a sweep's design");
     if (s == 0) {
       info.fingerprint = *fp;
       info.points = r.points;
       info.reps = r.reps;
-      info.design = *r.attribute("sweep_design");
-      info.yaml = *r.attribute("sweep_yaml");
-      info.reference = std::stoi(*r.attribute("sweep_reference"));
-      info.saltelli_base = std::stoi(*r.attribute("sweep_saltelli_base"));
-      info.factors = split(*r.attribute("sweep_factors"));
-      info.roles = split(*r.attribute("sweep_roles"));
-      for (const auto& f : info.factors) info.values.push_back(r.array("points/" + f)->values);
+      info.years = r.years;
+      for (const auto& [name, v] : r.aggregates) info.aggregate_names.push_back(name);
+      info.design = shard_attribute(r, file, "sweep_design");
+      info.yaml = shard_attribute(r, file, "sweep_yaml");
+      info.reference = shard_integer(r, file, "sweep_reference", r.points - 1);
+      info.saltelli_base = shard_integer(r, file, "sweep_saltelli_base", kMaxSweepUnits);
+      info.factors = split(shard_attribute(r, file, "sweep_factors"));
+      info.roles = split(shard_attribute(r, file, "sweep_roles"));
+      if (info.roles.size() != info.factors.size())
+        throw InputError("'" + file + "': sweep_factors and sweep_roles differ in length");
+      for (const auto& f : info.factors) {
+        const Array* a = r.array("points/" + f);
+        if (!a || a->values.size() != std::size_t(r.points))
+          throw InputError("'" + file + "': no dataset /points/" + f + " of " +
+                           std::to_string(r.points) + " values");
+        info.values.push_back(a->values);
+      }
       info.meta = r.meta;
     } else if (*fp != info.fingerprint) {
-      throw InputError("'" + shards[s] + "' belongs to a different sweep than '" + shards[0] +
+      throw InputError("'" + file + "' belongs to a different sweep than '" + shards[0] +
                        "' (fingerprints " + *fp + " and " + info.fingerprint + ")");
+    } else {
+      std::vector<std::string> names;
+      for (const auto& [name, v] : r.aggregates) names.push_back(name);
+      if (r.points != info.points || r.reps != info.reps || r.years != info.years ||
+          names != info.aggregate_names)
+        throw InputError("'" + file + "' has the fingerprint of '" + shards[0] +
+                         "' but another shape (points, replications, years or aggregates)");
     }
-    const std::size_t Y = r.years.size(), R = std::size_t(r.reps);
-    for (double du : r.array("sweep/units")->values) {
+    const std::int64_t total = std::int64_t(r.points) * r.reps;
+    const std::size_t Y = r.years.size();
+    const Array* list = r.array("sweep/units");
+    if (!list || list->shape.size() != 1)
+      throw InputError("'" + file + "' has no one-dimensional dataset /sweep/units");
+    std::set<int> here;
+    for (double du : list->values) {
+      if (!(du >= 0 && du < double(total) && du == std::floor(du)))
+        throw InputError("'" + file + "': /sweep/units holds " + format_double(du) +
+                         ", not a unit index in [0, " + std::to_string(total - 1) + "]");
       const int u = int(du);
-      if (units.count(u))
-        throw InputError("unit " + std::to_string(u) + " (point " + std::to_string(u / r.reps) +
-                         ", replication " + std::to_string(u % r.reps) +
-                         ") is in more than one shard");
+      if (const auto it = origin.find(u); it != origin.end())
+        throw InputError(unit_name(u, r.reps) + " is in more than one shard: '" +
+                         shards[it->second] + "' and '" + file + "'");
+      origin.emplace(u, s);
+      here.insert(u);
       Results one;
       one.points = one.reps = 1;
       one.years = r.years;
@@ -624,7 +849,6 @@ void merge_shards(const std::vector<std::string>& shards, const std::string& out
         one.aggregates.emplace_back(
             name, std::vector<double>(v.begin() + std::ptrdiff_t(std::size_t(u) * Y),
                                       v.begin() + std::ptrdiff_t((std::size_t(u) + 1) * Y)));
-      (void)R;
       units.emplace(u, std::move(one));
     }
     // Panel and decision rows of this shard, split by unit in one pass over the rows, so that
@@ -638,11 +862,17 @@ void merge_shards(const std::vector<std::string>& shards, const std::string& out
         if (n == "rep") rp = &c;
       }
       if (table->rows() == 0 || !pt || !rp) continue;
+      const auto unit_of = [&](std::size_t row) -> std::int64_t {
+        const std::int64_t p = (*pt)[row], q = (*rp)[row];
+        if (p < 0 || p >= r.points || q < 0 || q >= r.reps) return -1;
+        return p * r.reps + q;
+      };
       for (std::size_t lo = 0, hi = 0; lo < pt->size(); lo = hi) {
-        const int u = (*pt)[lo] * r.reps + (*rp)[lo];
-        for (hi = lo; hi < pt->size() && (*pt)[hi] * r.reps + (*rp)[hi] == u;) ++hi;
-        const auto it = units.find(u);
-        if (it == units.end()) continue;
+        const std::int64_t u = unit_of(lo);
+        for (hi = lo; hi < pt->size() && unit_of(hi) == u;) ++hi;
+        if (u < 0 || !here.count(int(u)))
+          throw InputError("'" + file + "': /" + (target == 0 ? "panel" : "decisions") + " row " +
+                           std::to_string(lo) + " belongs to no unit of this shard");
         model::Table part;
         for (const auto& [n, c] : table->ints)
           part.ints.emplace_back(n, std::vector<std::int32_t>(c.begin() + std::ptrdiff_t(lo),
@@ -650,7 +880,13 @@ void merge_shards(const std::vector<std::string>& shards, const std::string& out
         for (const auto& [n, c] : table->reals)
           part.reals.emplace_back(n, std::vector<double>(c.begin() + std::ptrdiff_t(lo),
                                                          c.begin() + std::ptrdiff_t(hi)));
-        (target == 0 ? it->second.panel : it->second.decisions).append(part);
+        auto& dest = target == 0 ? units[int(u)].panel : units[int(u)].decisions;
+        try {
+          dest.append(part);
+        } catch (const std::exception&) {
+          throw InputError("'" + file + "': the rows of " + unit_name(u, r.reps) +
+                           " are not contiguous or have other columns");
+        }
       }
     }
   }

@@ -1,6 +1,9 @@
 // The shared rules of every YAML input file (yaml_reader.hpp).
 #include "smesim/sim/yaml_reader.hpp"
 
+#include <yaml-cpp/anchor.h>
+#include <yaml-cpp/eventhandler.h>
+
 #include <algorithm>
 #include <cerrno>
 #include <charconv>
@@ -12,6 +15,7 @@
 #include <map>
 #include <optional>
 #include <set>
+#include <sstream>
 
 namespace smesim::sim {
 
@@ -104,11 +108,57 @@ std::optional<double> YamlReader::parse_real(const std::string& text) {
   return text[0] == '-' ? -x : x;
 }
 
+namespace {
+
+// Where each document of a stream starts (yaml-cpp's parser events; nothing is built).
+struct DocumentStarts : YAML::EventHandler {
+  std::vector<YAML::Mark> marks, nodes;  // each document's start and its first node
+  void node(const YAML::Mark& m) {
+    if (nodes.size() < marks.size()) nodes.push_back(m);
+  }
+  void OnDocumentStart(const YAML::Mark& m) override { marks.push_back(m); }
+  void OnDocumentEnd() override {}
+  void OnNull(const YAML::Mark& m, YAML::anchor_t) override { node(m); }
+  void OnAlias(const YAML::Mark& m, YAML::anchor_t) override { node(m); }
+  void OnScalar(const YAML::Mark& m, const std::string&, YAML::anchor_t,
+                const std::string&) override {
+    node(m);
+  }
+  void OnSequenceStart(const YAML::Mark& m, const std::string&, YAML::anchor_t,
+                       YAML::EmitterStyle::value) override {
+    node(m);
+  }
+  void OnSequenceEnd() override {}
+  void OnMapStart(const YAML::Mark& m, const std::string&, YAML::anchor_t,
+                  YAML::EmitterStyle::value) override {
+    node(m);
+  }
+  void OnMapEnd() override {}
+};
+
+}  // namespace
+
 YAML::Node YamlReader::parse_root(const std::string& kind, const std::string& contents,
                                   const std::string& example) const {
+  // The documents are counted with the parser itself, at most two: yaml-cpp 0.7's LoadAll loops
+  // forever, allocating, on a document that starts with a token its parser cannot place (a stray
+  // ',': jbeder/yaml-cpp#1040, fixed upstream by #1319; found by tests/fuzz). Such a document
+  // starts again where the previous one started.
   std::vector<YAML::Node> docs;
   try {
-    docs = YAML::LoadAll(text_);
+    std::istringstream in(text_);
+    YAML::Parser parser(in);
+    DocumentStarts starts;
+    while (starts.marks.size() < 2 && parser.HandleNextDocument(starts)) {
+    }
+    if (starts.marks.size() == 2 && starts.marks[1].pos <= starts.marks[0].pos)
+      fail(starts.marks[1], "",
+           "invalid YAML: unexpected '" + text_.substr(std::size_t(starts.marks[1].pos), 1) +
+               "' (not a key, a value or a list item)");
+    if (starts.marks.size() == 2)
+      fail(starts.nodes.size() == 2 ? starts.nodes[1] : starts.marks[1], "",
+           "a " + kind + " file holds one YAML document, found a second one");
+    docs.push_back(YAML::Load(text_));
   } catch (const YAML::Exception& e) {
     fail(e.mark, "", "invalid YAML: " + e.msg);
   }

@@ -37,6 +37,8 @@ inline constexpr int kTable3Year = 2002;
 // Loads and validates a calibration file with the shared input rules (yaml_reader.hpp); errors
 // are InputFileErrors naming file, line, column and key.
 CalibrationFile load_calibration(const std::string& path);
+// Same, from text; `file` names the source in messages and locates the files it names.
+CalibrationFile parse_calibration(const std::string& text, const std::string& file);
 
 // Keeps only the targets of years <= `until` (Table 3 counts as kTable3Year) and records the
 // cut-off. Throws InputError when no target is left.

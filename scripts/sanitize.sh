@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# The sanitizer builds that CI runs after the normal test suite (.ci/run; docs/building.md,
+# "Sanitizer builds"), each in its own build directory:
+#   asan  AddressSanitizer + UBSan: the fast tests, `ctest -L "unit|cli"` (the unit tests, the
+#         fuzz corpora replayed, the command line end to end and issue 16's reliability cases);
+#   tsan  ThreadSanitizer: the sweep tests, `ctest -L sweep -LE mpi` (threads, shards, resume).
+# Usage: scripts/sanitize.sh [asan|tsan|all] (default: all). Any finding fails its test
+# (-fno-sanitize-recover=all) and this script. Only the binaries those tests need are built.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+which=${1:-all}
+jobs=$(nproc)
+common=(-DCMAKE_BUILD_TYPE=RelWithDebInfo -DSMESIM_WERROR=ON -DSMESIM_BUILD_BENCH=OFF)
+
+if [[ $which == all || $which == asan ]]; then
+  start=$SECONDS
+  cmake -S . -B build-asan "${common[@]}" -DSMESIM_SANITIZE=address,undefined >/dev/null
+  cmake --build build-asan -j"$jobs" --target smesim smesim_unit_tests smesim_cli_tests \
+    smesim_reliability_tests fuzz_replay_scenario fuzz_replay_sweep fuzz_replay_calibration \
+    fuzz_replay_results
+  ctest --test-dir build-asan --output-on-failure -j"$jobs" -L "unit|cli"
+  echo "sanitize: AddressSanitizer + UBSan build and tests in $((SECONDS - start)) s"
+fi
+
+if [[ $which == all || $which == tsan ]]; then
+  start=$SECONDS
+  cmake -S . -B build-tsan "${common[@]}" -DSMESIM_SANITIZE=thread >/dev/null
+  cmake --build build-tsan -j"$jobs" --target smesim smesim_sweep_tests smesim_reliability_tests
+  ctest --test-dir build-tsan --output-on-failure -j"$jobs" -L sweep -LE mpi
+  echo "sanitize: ThreadSanitizer build and sweep tests in $((SECONDS - start)) s"
+fi
