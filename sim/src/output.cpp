@@ -5,6 +5,8 @@
 #include <libdeflate.h>
 #include <oneapi/tbb/task_arena.h>
 #include <signal.h>
+#include <sys/mman.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -33,8 +35,9 @@ static_assert(sizeof(int) == 4, "Results::years is stored as int32");
 
 constexpr const char* kFiletype = "smesim-results";
 constexpr const char* kFormatVersion = "1.1";
-constexpr const char* kFormatMajor = "1.";  // readers accept any 1.x
-constexpr hsize_t kChunkRows = 65536;
+constexpr const char* kFormatMajor = "1.";   // readers accept any 1.x
+constexpr hsize_t kChunkRows = 65536;        // /aggregates/years (written whole)
+constexpr hsize_t kStreamChunkRows = 32768;  // /panel and /decisions (streamed)
 constexpr int kDeflateLevel = 1;
 
 // An error with a user-facing reason; the caller prefixes it with the file name.
@@ -367,6 +370,81 @@ struct Compressor {
   ~Compressor() { libdeflate_free_compressor(c); }
 };
 
+// Bytes that are not zero-filled when allocated (the writer overwrites them).
+struct Bytes {
+  std::unique_ptr<unsigned char[]> data;
+  std::size_t capacity = 0, size = 0;
+  void resize(std::size_t n) {
+    if (n > capacity) {
+      data.reset(new unsigned char[n]);
+      capacity = n;
+    }
+    size = n;
+  }
+};
+
+// True when a byte plane (after the shuffle) looks random: its order-0 entropy is above 7 bits
+// per byte, so deflate would save less than a tenth of it, slowly (the low mantissa bytes of most
+// float64 columns).
+bool looks_random(const unsigned char* p, std::size_t n) {
+  if (n < 4096) return false;
+  std::uint32_t count[256] = {};
+  for (std::size_t i = 0; i < n; ++i) ++count[p[i]];
+  double entropy = 0;
+  for (std::uint32_t c : count)
+    if (c > 0) {
+      const double q = double(c) / double(n);
+      entropy -= q * std::log2(q);
+    }
+  return entropy > 7.0;
+}
+
+// A zlib stream (what HDF5's deflate filter reads) of `n` bytes whose first `stored` bytes go
+// in deflate's stored blocks and the rest through libdeflate: stored blocks end on a byte
+// boundary, so libdeflate's raw deflate stream can follow them. Returns the size written.
+std::size_t zlib_stream(libdeflate_compressor* c, const unsigned char* in, std::size_t n,
+                        std::size_t stored, Bytes& out) {
+  constexpr std::size_t kStoredMax = 65535;
+  const std::size_t blocks = (stored + kStoredMax - 1) / kStoredMax;
+  out.resize(2 + stored + 5 * (blocks + 1) + libdeflate_deflate_compress_bound(c, n - stored) + 4);
+  unsigned char* o = out.data.get();
+  std::size_t at = 0;
+  o[at++] = 0x78;  // deflate, 32 KiB window
+  o[at++] = 0x01;  // fastest; (0x78 * 256 + 0x01) % 31 == 0
+  for (std::size_t from = 0; from < stored; from += kStoredMax) {
+    const auto len = std::uint16_t(std::min(kStoredMax, stored - from));
+    const bool last = from + len == n;
+    o[at++] = last ? 0x01 : 0x00;  // BFINAL, BTYPE 00 (stored), padding to the byte
+    o[at++] = std::uint8_t(len & 0xff);
+    o[at++] = std::uint8_t(len >> 8);
+    o[at++] = std::uint8_t(~len & 0xff);
+    o[at++] = std::uint8_t((~len >> 8) & 0xff);
+    std::memcpy(o + at, in + from, len);
+    at += len;
+  }
+  if (stored < n) {
+    const std::size_t size =
+        libdeflate_deflate_compress(c, in + stored, n - stored, o + at, out.capacity - at - 4);
+    if (size == 0) throw std::runtime_error("libdeflate failed");
+    at += size;
+  } else if (n == 0) {
+    const unsigned char empty[5] = {0x01, 0x00, 0x00, 0xff, 0xff};  // a final empty block
+    std::memcpy(o + at, empty, 5);
+    at += 5;
+  }
+  const std::uint32_t adler = libdeflate_adler32(1, in, n);
+  for (int shift : {24, 16, 8, 0}) o[at++] = std::uint8_t(adler >> shift);
+  out.size = at;
+  return at;
+}
+
+// HDF5's shuffle of n values of E bytes, in one pass over the values.
+template <std::size_t E>
+void shuffle(const unsigned char* in, std::size_t n, unsigned char* out) {
+  for (std::size_t i = 0; i < n; ++i)
+    for (std::size_t j = 0; j < E; ++j) out[j * n + i] = in[i * E + j];
+}
+
 // One chunk of one column: shuffled and deflated (zlib format: HDF5's deflate filter) on some
 // thread, then written by the writer's thread in chunk order.
 struct Job {
@@ -375,29 +453,41 @@ struct Job {
   std::uint64_t chunk = 0;     // index along the column
   std::uint64_t rows_end = 0;  // the column's extent once this chunk is written
   std::size_t element = 1;     // bytes per value
-  std::vector<unsigned char> raw, packed;
+  std::vector<unsigned char> raw;
+  Bytes packed;
   std::atomic<int> state{0};  // 0 queued, 1 being compressed, 2 done
   bool failed = false;
 
   void compress() {
     thread_local Compressor compressor;
-    thread_local std::vector<unsigned char> shuffled;
+    thread_local Bytes shuffled;
     if (compressor.c == nullptr) throw std::bad_alloc();
     const std::size_t bytes = raw.size(), n = bytes / element;
     const unsigned char* in = raw.data();
+    std::size_t stored = 0;
     if (element > 1) {  // HDF5's shuffle filter: byte j of every value, for j = 0, 1, ...
       shuffled.resize(bytes);
-      for (std::size_t j = 0; j < element; ++j) {
-        unsigned char* out = shuffled.data() + j * n;
-        for (std::size_t i = 0; i < n; ++i) out[i] = in[i * element + j];
+      unsigned char* out = shuffled.data.get();
+      switch (element) {
+        case 2:
+          shuffle<2>(in, n, out);
+          break;
+        case 4:
+          shuffle<4>(in, n, out);
+          break;
+        case 8:
+          shuffle<8>(in, n, out);
+          break;
+        default:
+          for (std::size_t j = 0; j < element; ++j)
+            for (std::size_t i = 0; i < n; ++i) out[j * n + i] = in[i * element + j];
       }
-      in = shuffled.data();
+      in = out;
+      // Random low-order planes are stored, not searched for matches (the same stream size
+      // within a few per cent, several times faster).
+      while (stored < bytes && looks_random(in + stored, n)) stored += n;
     }
-    packed.resize(libdeflate_zlib_compress_bound(compressor.c, bytes));
-    const std::size_t size =
-        libdeflate_zlib_compress(compressor.c, in, bytes, packed.data(), packed.size());
-    if (size == 0) throw std::runtime_error("libdeflate failed");
-    packed.resize(size);
+    zlib_stream(compressor.c, in, bytes, stored, packed);
   }
   // Compresses unless another thread has started; never throws (runs as a detached TBB task).
   void run() noexcept {
@@ -478,7 +568,8 @@ void unregister_temporary(int k) {
   g_temporaries[k].used.store(false, std::memory_order_release);
 }
 
-// The innermost message of HDF5's error stack and the errno it carries, for a C API failure.
+// The innermost message of HDF5's error stack, for a C API failure; a failed system call is
+// summarised by its error ("HDF5 error in H5Dwrite_chunk: file write failed: File too large").
 std::string hdf5_stack_reason(const char* call) {
   std::string innermost;
   H5Ewalk2(
@@ -490,6 +581,12 @@ std::string hdf5_stack_reason(const char* call) {
       &innermost);
   H5Eclear2(H5E_DEFAULT);
   std::string reason = std::string("HDF5 error in ") + call;
+  const std::size_t message = innermost.find("error message = '");
+  if (message != std::string::npos) {  // "file write failed: time = ..., error message = '...'"
+    const std::size_t from = message + 17, to = innermost.find('\'', from);
+    const std::string what = innermost.substr(0, innermost.find(':'));
+    return reason + ": " + what + ": " + innermost.substr(from, to - from);
+  }
   if (!innermost.empty()) reason += " (" + innermost + ")";
   return reason;
 }
@@ -524,12 +621,15 @@ struct ResultsWriter::Impl {
   std::deque<std::shared_ptr<Job>> jobs;  // handed out, not yet written, in chunk order
   std::size_t pending_bytes = 0;
   std::vector<std::vector<unsigned char>> spare;  // buffers of written chunks, for reuse
+  std::vector<Bytes> spare_packed;
   bool done = false;
   std::uint64_t bytes = 0;
   double seconds = 0;
 
-  // The raw bytes of handed-out chunks beyond which the writer compresses them itself.
-  static constexpr std::size_t kMaxPendingBytes = std::size_t(96) << 20;
+  // The raw bytes of handed-out chunks beyond which the writer compresses them itself: about one
+  // row of chunks of the national panel (memory: the chunks being filled, these, and their
+  // compressed copies).
+  static constexpr std::size_t kMaxPendingBytes = std::size_t(12) << 20;
 
   [[noreturn]] void fail(const std::string& reason) {
     abandon();
@@ -540,18 +640,56 @@ struct ResultsWriter::Impl {
   void abandon() noexcept {
     for (const auto& job : jobs) job->complete();  // no worker keeps writing into our buffers
     jobs.clear();
+    // After a failed write (a full disk, a file-size limit, an I/O error) HDF5 cannot flush the
+    // file, H5Fclose fails and leaves it open, and HDF5's clean-up at exit then crashes on it
+    // (1.10.8). So the file's descriptor is first pointed at an anonymous memory file, where
+    // the last writes succeed (sparse: no memory for the data already written), and the close
+    // goes through; the temporary file is removed below either way.
+    void* handle = nullptr;
+    if (file >= 0 && H5Fget_vfd_handle(file, H5P_DEFAULT, &handle) >= 0 && handle != nullptr) {
+      const int fd = *static_cast<int*>(handle);
+      const int sink = ::memfd_create("smesim-abandoned", MFD_CLOEXEC);
+      if (sink >= 0) {
+        ::dup2(sink, fd);
+        ::close(sink);
+      }
+    }
     for (auto& t : tables) {
       for (hid_t d : t.datasets) H5Dclose(d);
       t.datasets.clear();
       if (t.group >= 0) H5Gclose(t.group);
       t.group = -1;
     }
+    // With a file-size limit the close must also stay below it (writes stop kLimitMargin short
+    // of it, see write_ready); a soft limit is lifted to the hard one meanwhile.
+    struct rlimit limit {};
+    const bool limited = ::getrlimit(RLIMIT_FSIZE, &limit) == 0 && limit.rlim_cur != limit.rlim_max;
+    if (limited) {
+      struct rlimit lifted = limit;
+      lifted.rlim_cur = limit.rlim_max;
+      ::setrlimit(RLIMIT_FSIZE, &lifted);
+    }
     if (file >= 0) H5Fclose(file);
+    if (limited) ::setrlimit(RLIMIT_FSIZE, &limit);
     file = -1;
     H5Eclear2(H5E_DEFAULT);
     ::unlink(temporary.c_str());
     unregister_temporary(slot);
     slot = -1;
+  }
+
+  // A file-size limit (RLIMIT_FSIZE, `ulimit -f`) is an error before the write that would cross
+  // it, kLimitMargin short of it: closing the abandoned file must still fit below the limit.
+  static constexpr std::uint64_t kLimitMargin = std::uint64_t(1) << 20;
+  void check_size_limit(std::uint64_t more) {
+    struct rlimit limit {};
+    if (::getrlimit(RLIMIT_FSIZE, &limit) != 0 || limit.rlim_cur == RLIM_INFINITY) return;
+    haddr_t eoa = 0;
+    check(H5Fget_eoa(file, &eoa), "H5Fget_eoa");
+    if (eoa + more + kLimitMargin > limit.rlim_cur)
+      throw Failure("the file would exceed the file-size limit of " +
+                    std::to_string(limit.rlim_cur) +
+                    " bytes (RLIMIT_FSIZE, ulimit -f): " + std::strerror(EFBIG));
   }
 
   std::vector<unsigned char> buffer(std::size_t bytes) {
@@ -584,7 +722,7 @@ struct ResultsWriter::Impl {
     t.n_ints = t.names.size();
     for (const auto& [name, values] : rows.reals) add(name, false);
     create_group(t);
-    const hsize_t zero = 0, unlimited = H5S_UNLIMITED, chunk = kChunkRows;
+    const hsize_t zero = 0, unlimited = H5S_UNLIMITED, chunk = kStreamChunkRows;
     const hid_t space = check(H5Screate_simple(1, &zero, &unlimited), "H5Screate_simple");
     const hid_t props = H5Pcreate(H5P_DATASET_CREATE);
     try {
@@ -597,7 +735,7 @@ struct ResultsWriter::Impl {
             check(H5Dcreate2(t.group, t.names[k].c_str(), storage_file_type(t.storage[k]), space,
                              H5P_DEFAULT, props, H5P_DEFAULT),
                   "H5Dcreate2"));
-        t.buffers.push_back(buffer(kChunkRows * storage_size(t.storage[k])));
+        t.buffers.push_back(buffer(kStreamChunkRows * storage_size(t.storage[k])));
       }
     } catch (...) {
       H5Pclose(props);
@@ -626,7 +764,7 @@ struct ResultsWriter::Impl {
       if (values.size() != n) throw Failure(where + " column '" + name + "' has another length");
 
     for (std::size_t at = 0; at < n;) {
-      const std::size_t take = std::min<std::size_t>(n - at, kChunkRows - t.fill);
+      const std::size_t take = std::min<std::size_t>(n - at, kStreamChunkRows - t.fill);
       for (std::size_t k = 0; k < t.names.size(); ++k) {
         unsigned char* to = t.buffers[k].data() + t.fill * storage_size(t.storage[k]);
         if (k < t.n_ints) {
@@ -653,7 +791,7 @@ struct ResultsWriter::Impl {
       t.fill += take;
       t.rows += take;
       at += take;
-      if (t.fill == kChunkRows) hand_out(which);
+      if (t.fill == kStreamChunkRows) hand_out(which);
     }
   }
 
@@ -669,12 +807,16 @@ struct ResultsWriter::Impl {
       job->rows_end = t.rows;
       job->element = storage_size(t.storage[k]);
       job->raw = std::move(t.buffers[k]);
-      if (t.fill < kChunkRows)
+      if (!spare_packed.empty()) {
+        job->packed = std::move(spare_packed.back());
+        spare_packed.pop_back();
+      }
+      if (t.fill < kStreamChunkRows)
         std::fill(job->raw.begin() + std::ptrdiff_t(t.fill * job->element), job->raw.end(), 0);
       pending_bytes += job->raw.size();
       jobs.push_back(job);
       oneapi::tbb::this_task_arena::enqueue([job] { job->run(); });
-      t.buffers[k] = buffer(kChunkRows * job->element);
+      t.buffers[k] = buffer(kStreamChunkRows * job->element);
     }
     t.fill = 0;
     ++t.chunks;
@@ -688,16 +830,23 @@ struct ResultsWriter::Impl {
       Job& job = *jobs.front();
       if (job.state.load(std::memory_order_acquire) != 2) {
         if (!all && pending_bytes <= kMaxPendingBytes) return;
+        // Compress what no worker has taken yet (front first), then wait for the front.
+        for (const auto& other : jobs) {
+          if (job.state.load(std::memory_order_acquire) == 2) break;
+          other->run();
+        }
         job.complete();
       }
       if (job.failed) throw Failure("compressing a chunk failed (out of memory?)");
       const hid_t d = tables[job.table].datasets[job.column];
-      const hsize_t extent = job.rows_end, offset = job.chunk * kChunkRows;
+      const hsize_t extent = job.rows_end, offset = job.chunk * kStreamChunkRows;
+      check_size_limit(job.packed.size);
       check(H5Dset_extent(d, &extent), "H5Dset_extent");
-      check(H5Dwrite_chunk(d, H5P_DEFAULT, 0, &offset, job.packed.size(), job.packed.data()),
+      check(H5Dwrite_chunk(d, H5P_DEFAULT, 0, &offset, job.packed.size, job.packed.data.get()),
             "H5Dwrite_chunk");
       pending_bytes -= job.raw.size();
       spare.push_back(std::move(job.raw));
+      spare_packed.push_back(std::move(job.packed));
       jobs.pop_front();
     }
   }
@@ -885,6 +1034,7 @@ void ResultsWriter::finish(const Results& results) {
       check(H5Gclose(t.group), "H5Gclose");
       t.group = -1;
     }
+    w.check_size_limit(0);
     {
       const H5::H5File file(w.file);  // a second reference: the C++ helpers below
       write_meta(file, results);

@@ -34,7 +34,7 @@ struct ReplicationOutput {
 struct RowSink {
   std::function<void(const model::Table&)> panel, decisions;
 };
-inline constexpr std::size_t kRowBatch = 16384;
+inline constexpr std::size_t kRowBatch = 4096;
 
 // One model run from initialization to end_year; keeps the panel (within the scenario's panel
 // years) and the decision log when `keep`: in the output, or handed to `sink` when given.
