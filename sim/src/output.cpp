@@ -37,7 +37,7 @@ constexpr const char* kFiletype = "smesim-results";
 constexpr const char* kFormatVersion = "1.1";
 constexpr const char* kFormatMajor = "1.";   // readers accept any 1.x
 constexpr hsize_t kChunkRows = 65536;        // /aggregates/years (written whole)
-constexpr hsize_t kStreamChunkRows = 32768;  // /panel and /decisions (streamed)
+constexpr hsize_t kStreamChunkRows = 16384;  // /panel and /decisions (streamed)
 constexpr int kDeflateLevel = 1;
 
 // An error with a user-facing reason; the caller prefixes it with the file name.
@@ -629,7 +629,7 @@ struct ResultsWriter::Impl {
   // The raw bytes of handed-out chunks beyond which the writer compresses them itself: about one
   // row of chunks of the national panel (memory: the chunks being filled, these, and their
   // compressed copies).
-  static constexpr std::size_t kMaxPendingBytes = std::size_t(12) << 20;
+  static constexpr std::size_t kMaxPendingBytes = std::size_t(4) << 20;
 
   [[noreturn]] void fail(const std::string& reason) {
     abandon();
