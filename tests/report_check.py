@@ -369,8 +369,11 @@ def check_reader(results: str) -> list[str]:
                 continue
             for c in cols:
                 ds = f[group][c][()]
-                if df[c].dtype != ds.dtype or not np.array_equal(df[c].to_numpy(), ds,
-                                                                 equal_nan=True):
+                # Format 1.1's narrow stored types come back as 1.0's int32 / float64.
+                wide = (np.dtype(np.int32) if ds.dtype.kind in "iu" and ds.dtype.itemsize < 4
+                        else np.dtype(np.float64) if ds.dtype.kind == "f" else ds.dtype)
+                if df[c].dtype != wide or not np.array_equal(df[c].to_numpy(),
+                                                             ds.astype(wide), equal_nan=True):
                     errors.append(f"{group}/{c} differs")
         if r.scenario != yaml.safe_load(attrs["resolved_parameters"]) or \
                 not isinstance(r.scenario, dict):
