@@ -500,6 +500,12 @@ struct Job {
     }
     state.store(2, std::memory_order_release);
   }
+  // Drops it unless a worker is compressing it; then waits for that.
+  void cancel() noexcept {
+    int queued = 0;
+    if (state.compare_exchange_strong(queued, 2)) return;
+    while (state.load(std::memory_order_acquire) != 2) std::this_thread::yield();
+  }
   // The writer's thread: compresses it itself when no worker has taken it yet, else waits.
   void complete() noexcept {
     run();
@@ -638,7 +644,7 @@ struct ResultsWriter::Impl {
 
   // Closes everything (errors ignored: HDF5 prints nothing) and removes the temporary file.
   void abandon() noexcept {
-    for (const auto& job : jobs) job->complete();  // no worker keeps writing into our buffers
+    for (const auto& job : jobs) job->cancel();  // no worker keeps writing into our buffers
     jobs.clear();
     // After a failed write (a full disk, a file-size limit, an I/O error) HDF5 cannot flush the
     // file, H5Fclose fails and leaves it open, and HDF5's clean-up at exit then crashes on it
@@ -1041,9 +1047,11 @@ void ResultsWriter::finish(const Results& results) {
       write_aggregates(file, results);
       write_arrays(file, results);
     }
-    const hid_t file = w.file;
+    // Flush first: a flush that fails (a full disk) is abandoned cleanly; a failed H5Fclose
+    // would leave HDF5 with a half-closed file that crashes its clean-up at exit.
+    check(H5Fflush(w.file, H5F_SCOPE_LOCAL), "H5Fflush");
+    if (H5Fclose(w.file) < 0) throw Failure(hdf5_stack_reason("H5Fclose"));
     w.file = -1;
-    if (H5Fclose(file) < 0) w.fail(hdf5_stack_reason("H5Fclose"));
   } catch (const H5::Exception& e) {
     w.fail(hdf5_reason(e));
   } catch (const std::exception& e) {

@@ -3,7 +3,7 @@
 //                            seed, scenario_yaml, resolved_parameters, created_utc, scenario_file
 //   /aggregates/years        int32 [years]
 //   /aggregates/<name>       float64 [points, reps, years]
-//   /panel/<column>          1-D, chunked (65 536 rows), shuffle + deflate; integer columns in
+//   /panel/<column>          1-D, chunked (16 384 rows), shuffle + deflate; integer columns in
 //                            the narrowest type of their declared range (int8/int16/int32),
 //                            reals in the model's precision (float32 or float64)
 //   /decisions/<column>      the same
@@ -65,7 +65,7 @@ struct Results {
 };
 
 // Writes a results file while a run goes on: the panel and the decision log are appended in
-// pieces (each is compressed on TBB's workers in 65 536-row chunks and written with HDF5's direct
+// pieces (each is compressed on TBB's workers in 16 384-row chunks and written with HDF5's direct
 // chunk write, so memory holds a few chunks, never the table), the rest at finish(). The file is
 // "<path>.tmp-<pid>" until finish() renames it to <path>; a writer destroyed before that (an
 // exception, a failed write) removes it, and so does SIGINT or SIGTERM. Calls must not overlap
