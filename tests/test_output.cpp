@@ -305,20 +305,35 @@ TEST_F(OutputTest, NarrowStorageKeepsEveryValueAndRejectsWhatItCannotHold) {
   EXPECT_EQ(file.openDataSet("/panel/rho").getDataType(), H5::PredType::IEEE_F32LE);
   EXPECT_EQ(file.openDataSet("/panel/L").getDataType(), H5::PredType::IEEE_F64LE);
 
-  Results wide = r;
-  wide.panel.int_column("alive")[3] = 128;
-  try {
-    write_results(path("wide.h5"), wide);
-    ADD_FAILURE() << "an int8 column took 128";
-  } catch (const std::runtime_error& e) {
-    EXPECT_NE(std::string(e.what()).find("'alive' holds 128"), std::string::npos) << e.what();
+  // Streamed rows must fit their declared storage.
+  Table wide;
+  wide.int_column("alive") = {0, 128};
+  Table fine;
+  fine.real_column("rho") = {0.5, 0.1};  // 0.1 is not a float
+  for (const Table* t : {&wide, &fine}) {
+    smesim::sim::ResultsWriter writer(path("streamed.h5"));
+    try {
+      writer.append_panel(*t);
+      ADD_FAILURE() << "a narrow column took a value it cannot hold";
+    } catch (const std::runtime_error& e) {
+      EXPECT_NE(std::string(e.what()).find(t == &wide ? "'alive' holds 128" : "'rho' holds a"),
+                std::string::npos)
+          << e.what();
+    }
   }
-  Results fine = r;
-  fine.panel.real_column("rho")[0] = 0.1;  // not a float
-  EXPECT_THROW(write_results(path("fine.h5"), fine), std::runtime_error);
-  EXPECT_FALSE(fs::exists(path("wide.h5")));
-  EXPECT_FALSE(fs::exists(path("fine.h5")));
+  EXPECT_FALSE(fs::exists(path("streamed.h5")));
   EXPECT_EQ(entries().size(), 1u);  // narrow.h5 only: no temporaries
+
+  // A table written whole (not the model's) keeps such a column in the wide type instead.
+  Results other = r;
+  other.panel.int_column("alive")[3] = 128;
+  other.panel.real_column("rho")[0] = 0.1;
+  write_results(path("other.h5"), other);
+  expect_same_results(read_results(path("other.h5")), other);
+  const H5::H5File wide_file(path("other.h5"), H5F_ACC_RDONLY);
+  EXPECT_EQ(wide_file.openDataSet("/panel/alive").getDataType(), H5::PredType::STD_I32LE);
+  EXPECT_EQ(wide_file.openDataSet("/panel/rho").getDataType(), H5::PredType::IEEE_F64LE);
+  EXPECT_EQ(wide_file.openDataSet("/panel/year").getDataType(), H5::PredType::STD_I16LE);
 }
 
 // A writer dropped before finish() (an exception in the run) removes its temporary file.

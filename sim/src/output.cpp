@@ -15,6 +15,7 @@
 #include <cerrno>
 #include <chrono>
 #include <cmath>
+#include <cstdint>
 #include <cstdio>
 #include <cstring>
 #include <deque>
@@ -715,18 +716,36 @@ struct ResultsWriter::Impl {
   }
 
   // The first rows name the columns: create the group and one extendible dataset per column.
-  void create(TableOut& t, const model::Table& rows) {
+  // With `whole` (a table written at once, not streamed: tables that are not the model's, say a
+  // test's), a column whose values its declared storage cannot hold is stored wide (int32,
+  // float64) instead; streamed rows must fit (the model's declarations guarantee it).
+  void create(TableOut& t, const model::Table& rows, bool whole) {
     const std::string where = std::string("/") + t.name;
-    auto add = [&](const std::string& name, bool integer) {
+    auto add = [&](const std::string& name, Storage storage) {
       check_name(name, where + " column");
       if (std::find(t.names.begin(), t.names.end(), name) != t.names.end())
         throw Failure(where + " has two columns named '" + name + "'");
       t.names.push_back(name);
-      t.storage.push_back(declared_storage(name, integer));
+      t.storage.push_back(storage);
     };
-    for (const auto& [name, values] : rows.ints) add(name, true);
+    for (const auto& [name, values] : rows.ints) {
+      Storage s = declared_storage(name, true);
+      const auto [lo, hi] = std::minmax_element(values.begin(), values.end());
+      if (whole && lo != values.end() &&
+          ((s == Storage::i8 && (*lo < INT8_MIN || *hi > INT8_MAX)) ||
+           (s == Storage::i16 && (*lo < INT16_MIN || *hi > INT16_MAX))))
+        s = Storage::i32;
+      add(name, s);
+    }
     t.n_ints = t.names.size();
-    for (const auto& [name, values] : rows.reals) add(name, false);
+    for (const auto& [name, values] : rows.reals) {
+      Storage s = declared_storage(name, false);
+      if (whole && s == Storage::f32 && !std::all_of(values.begin(), values.end(), [](double v) {
+            return double(float(v)) == v || std::isnan(v);
+          }))
+        s = Storage::f64;
+      add(name, s);
+    }
     create_group(t);
     const hsize_t zero = 0, unlimited = H5S_UNLIMITED, chunk = kStreamChunkRows;
     const hid_t space = check(H5Screate_simple(1, &zero, &unlimited), "H5Screate_simple");
@@ -752,11 +771,11 @@ struct ResultsWriter::Impl {
     H5Sclose(space);
   }
 
-  void append(int which, const model::Table& rows) {
+  void append(int which, const model::Table& rows, bool whole = false) {
     TableOut& t = tables[which];
     const std::string where = std::string("/") + t.name;
     if (rows.ints.empty() && rows.reals.empty()) return;
-    if (t.group < 0) create(t, rows);
+    if (t.group < 0) create(t, rows, whole);
     bool same = rows.ints.size() == t.n_ints && rows.reals.size() == t.names.size() - t.n_ints;
     for (std::size_t k = 0; same && k < rows.ints.size(); ++k)
       same = rows.ints[k].first == t.names[k];
@@ -1029,8 +1048,8 @@ void ResultsWriter::finish(const Results& results) {
   const auto t0 = std::chrono::steady_clock::now();
   if (w.done || w.file < 0) throw std::logic_error("ResultsWriter::finish called twice");
   try {
-    if (results.panel.rows() > 0 || w.tables[0].group < 0) w.append(0, results.panel);
-    if (results.decisions.rows() > 0 || w.tables[1].group < 0) w.append(1, results.decisions);
+    if (results.panel.rows() > 0 || w.tables[0].group < 0) w.append(0, results.panel, true);
+    if (results.decisions.rows() > 0 || w.tables[1].group < 0) w.append(1, results.decisions, true);
     for (int which : {0, 1}) w.hand_out(which);
     w.write_ready(true);
     for (auto& t : w.tables) {
