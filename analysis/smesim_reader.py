@@ -113,16 +113,22 @@ def _runs(mask: np.ndarray) -> list[tuple[int, int]]:
     return list(zip(edges[::2].tolist(), edges[1::2].tolist()))
 
 
+def row_ranges(mask: np.ndarray) -> list[tuple[int, int]]:
+    """The [start, stop) row ranges where a boolean mask is True (for read_table's `ranges`)."""
+    return _runs(np.asarray(mask, dtype=bool))
+
+
 def read_table(path: str, table: str, columns: list[str] | None = None,
-               where: dict[str, int] | None = None, widen: bool = True) -> pd.DataFrame:
+               where: dict[str, int] | None = None, widen: bool = True,
+               ranges: list[tuple[int, int]] | None = None) -> pd.DataFrame:
     """Columns of /panel or /decisions (all, or `columns`), of the rows whose columns in `where`
-    hold the given values (all rows without `where`). Reads the `where` columns first, then the
-    others only over the row ranges that match (rows of a point, replication and year are
-    contiguous), so a year of a national panel costs that year's rows, not the table."""
+    hold the given values (all rows without `where`), or of the given row `ranges`. Reads the
+    `where` columns first, then the others only over the row ranges that match (rows of a point,
+    replication and year are contiguous), so a year of a national panel costs that year's rows,
+    not the table."""
     with h5py.File(path, "r") as f:
         _check(f, path)
         group = f[table]
-        ranges = None
         if where:
             stored = _names(group, "columns")
             for c in where:

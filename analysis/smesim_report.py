@@ -142,6 +142,7 @@ class Data:
 
     def __init__(self, path: str):
         self.path = path
+        self._panel_cache: dict = {}
         try:
             # The tables are read column by column, only what the report shows: the panel's
             # point/rep/year here, a year's rows of the columns below in panel_rows().
@@ -181,12 +182,26 @@ class Data:
         return smesim_reader.read_table(self.path, table, columns, where)
 
     def panel_rows(self, where: dict) -> pd.DataFrame:
-        """The panel's rows with those values (e.g. a point and a year), in the columns the
-        figures use (with every region's mode)."""
-        with smesim_reader.h5py.File(self.path, "r") as f:
-            modes = [c for c in smesim_reader._names(f["panel"], "columns")
-                     if c.startswith("mode_")]
-        return self._read("panel", PANEL_COLUMNS + modes, where)
+        """The panel's rows of a point and a year (and a replication), in the columns the
+        figures use (with every region's mode): found in panel_index, read range by range once
+        per point and year."""
+        key = (where["point"], where["year"])
+        if key not in self._panel_cache:
+            with smesim_reader.h5py.File(self.path, "r") as f:
+                stored = smesim_reader._names(f["panel"], "columns")
+            columns = PANEL_COLUMNS + [c for c in stored if c.startswith("mode_")]
+            if not all(c in stored for c in columns):
+                rows = pd.DataFrame(columns=columns)
+            else:
+                index = self.panel_index
+                mask = ((index["point"] == key[0]) & (index["year"] == key[1])).to_numpy()
+                rows = smesim_reader.read_table(self.path, "panel", columns,
+                                                ranges=smesim_reader.row_ranges(mask))
+            self._panel_cache = {key: rows}  # one selection at a time
+        rows = self._panel_cache[key]
+        if "rep" in where:
+            rows = rows[rows["rep"] == where["rep"]]
+        return rows
 
     def name(self) -> str:
         """The sweep's name (from its file) or the scenario's, else the file name."""
@@ -657,7 +672,13 @@ def choose_head(sel, wanted: int | None) -> int | None:
         return wanted
     if not heads:
         return None
-    sizes = {h: sum(len(x) for x in keiretsu_members(sel, h)) for h in heads}
+    # Every head's keiretsu_members() size in one pass (a national panel has 1 000 heads):
+    # tier-1 firms by their customer, tier-2 firms by their tier-1 customer's customer.
+    t1 = sel[sel["tier"] == 1]
+    n1 = t1.groupby("customer").size()
+    head_of = pd.Series(t1["customer"].to_numpy(), index=t1["firm"].to_numpy())
+    n2 = sel.loc[sel["tier"] == 2, "customer"].map(head_of).dropna().astype(int).value_counts()
+    sizes = {h: int(n1.get(h, 0)) + int(n2.get(h, 0)) for h in heads}
     fitting = [h for h in heads if 0 < sizes[h] <= 60]
     if fitting:
         return max(fitting, key=lambda h: (sizes[h], -h))

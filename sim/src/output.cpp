@@ -927,7 +927,7 @@ model::Table read_table(const H5::H5File& file, const char* group_name) {
   return table;
 }
 
-Results read_file(const std::string& path) {
+Results read_file(const std::string& path, ReadTables tables) {
   if (!H5::H5File::isHdf5(path)) throw Failure("not an smesim results file (not HDF5)");
   const H5::H5File file(path, H5F_ACC_RDONLY);
   if (!file.nameExists("meta")) throw Failure("not an smesim results file (no /meta group)");
@@ -972,8 +972,10 @@ Results read_file(const std::string& path) {
     r.aggregates.emplace_back(name, read_column<double>(dataset, H5::PredType::NATIVE_DOUBLE));
   }
 
-  r.panel = read_table(file, "panel");
-  r.decisions = read_table(file, "decisions");
+  if (tables == ReadTables::all) {
+    r.panel = read_table(file, "panel");
+    r.decisions = read_table(file, "decisions");
+  }
   if (meta.attrExists("extra_attributes"))
     for (const std::string& name : split(read_string_attr(meta, "extra_attributes")))
       r.attributes.emplace_back(name, read_string_attr(meta, name));
@@ -1094,7 +1096,9 @@ void write_results(const std::string& path, const Results& results) {
   writer.finish(results);
 }
 
-Results read_results(const std::string& path) {
+Results read_results(const std::string& path) { return read_results(path, ReadTables::all); }
+
+Results read_results(const std::string& path, ReadTables tables) {
   H5::Exception::dontPrint();
   std::error_code ec;
   if (!std::filesystem::is_regular_file(path, ec))
@@ -1102,7 +1106,7 @@ Results read_results(const std::string& path) {
         "cannot read results file '" + path +
         "': " + (std::filesystem::exists(path, ec) ? "not a regular file" : "no such file"));
   try {
-    return read_file(path);
+    return read_file(path, tables);
   } catch (const H5::Exception& e) {
     throw std::runtime_error("cannot read results file '" + path + "': " + hdf5_reason(e));
   } catch (const std::exception& e) {

@@ -98,5 +98,9 @@ class ResultsWriter {
 void write_results(const std::string& path, const Results& results);
 // Reads a file written by write_results (used by tests and by later tools).
 Results read_results(const std::string& path);
+// What to read: everything, or all but the panel and the decision log (left empty: a national
+// panel is gigabytes in memory, and `fit` and `sensitivity` read aggregates only).
+enum class ReadTables { all, none };
+Results read_results(const std::string& path, ReadTables tables);
 
 }  // namespace smesim::sim
