@@ -133,17 +133,28 @@ def _names(meta, attr: str, fallback: list[str]) -> list[str]:
     return [x for x in text.split(",") if x] or list(fallback)
 
 
+# The panel columns the report reads (traits and keiretsu figures and tables; and mode_<region>).
+PANEL_COLUMNS = (["point", "rep", "year", "firm", "tier", "customer", "D_lf", "alive", "L"] +
+                 [c for c, _ in TRAITS])
+
+
 class Data:
-    """A results file: aggregates as [points, reps, years] cubes, panel, decisions, arrays."""
+    """A results file: aggregates as [points, reps, years] cubes, the panel's index columns
+    (panel_rows() reads a selection), the decision log's counting columns, arrays."""
 
     def __init__(self, path: str):
+        self.path = path
+        self._panel_cache: dict = {}
         try:
-            r = smesim_reader.load(path)
+            # The tables are read column by column, only what the report shows: the panel's
+            # point/rep/year here, a year's rows of the columns below in panel_rows().
+            r = smesim_reader.load(path, panel=False, decisions=False)
             self.arrays = smesim_reader.arrays(path)
+            self.panel_index = self._read("panel", ["point", "rep", "year"])
+            self.decisions = self._read("decisions", ["point", "rep", "source", "outcome"])
         except (OSError, ValueError, KeyError) as e:
             raise InputError(f"cannot read '{path}': {e}") from e
         self.path, self.meta, self.scenario = path, r.meta, r.scenario
-        self.panel, self.decisions = r.panel, r.decisions
         self.points, self.reps = int(r.meta["points"]), int(r.meta["reps"])
         agg = r.aggregates
         self.years = agg["year"].to_numpy()[: len(agg) // max(1, self.points * self.reps)]
@@ -163,6 +174,36 @@ class Data:
         self.industries = _names(r.meta, "industries", [])
         first, last = r.meta.get("survey_first_year"), r.meta.get("survey_last_year")
         self.survey = (int(first), int(last)) if first is not None and last is not None else None
+
+    def _read(self, table: str, columns: list[str], where: dict | None = None) -> pd.DataFrame:
+        """Those columns of the table (an empty frame when it lacks them: not kept)."""
+        with smesim_reader.h5py.File(self.path, "r") as f:
+            stored = smesim_reader._names(f[table], "columns")
+        if not all(c in stored for c in columns):
+            return pd.DataFrame(columns=columns)
+        return smesim_reader.read_table(self.path, table, columns, where)
+
+    def panel_rows(self, where: dict) -> pd.DataFrame:
+        """The panel's rows of a point and a year (and a replication), in the columns the
+        figures use (with every region's mode): found in panel_index, read range by range once
+        per point and year."""
+        key = (where["point"], where["year"])
+        if key not in self._panel_cache:
+            with smesim_reader.h5py.File(self.path, "r") as f:
+                stored = smesim_reader._names(f["panel"], "columns")
+            columns = PANEL_COLUMNS + [c for c in stored if c.startswith("mode_")]
+            if not all(c in stored for c in columns):
+                rows = pd.DataFrame(columns=columns)
+            else:
+                index = self.panel_index
+                mask = ((index["point"] == key[0]) & (index["year"] == key[1])).to_numpy()
+                rows = smesim_reader.read_table(self.path, "panel", columns,
+                                                ranges=smesim_reader.row_ranges(mask))
+            self._panel_cache = {key: rows}  # one selection at a time
+        rows = self._panel_cache[key]
+        if "rep" in where:
+            rows = rows[rows["rep"] == where["rep"]]
+        return rows
 
     def name(self) -> str:
         """The sweep's name (from its file) or the scenario's, else the file name."""
@@ -573,9 +614,8 @@ def traits(page: Page, d: Data, p: int, year: int) -> None:
                  f"Manager traits of SMEs alive at the end of {year} that export or produce "
                  "abroad, against all other SMEs (firm-year panel, point "
                  f"{p}, all panel replications of that point).")
-    panel = d.panel
-    sel = panel[(panel["point"] == p) & (panel["year"] == year) & (panel["D_lf"] == 0) &
-                (panel["alive"] == 1)]
+    panel = d.panel_rows({"point": p, "year": year})
+    sel = panel[(panel["D_lf"] == 0) & (panel["alive"] == 1)]
     intl = internationalizers(sel)
     groups = [(True, "internationalizers", "#d62728"), (False, "other SMEs", "#7f7f7f")]
     fig, axes = plt.subplots(2, 2, figsize=(10, 7), layout="constrained")
@@ -634,7 +674,13 @@ def choose_head(sel, wanted: int | None) -> int | None:
         return wanted
     if not heads:
         return None
-    sizes = {h: sum(len(x) for x in keiretsu_members(sel, h)) for h in heads}
+    # Every head's keiretsu_members() size in one pass (a national panel has 1 000 heads):
+    # tier-1 firms by their customer, tier-2 firms by their tier-1 customer's customer.
+    t1 = sel[sel["tier"] == 1]
+    n1 = t1.groupby("customer").size()
+    head_of = pd.Series(t1["customer"].to_numpy(), index=t1["firm"].to_numpy())
+    n2 = sel.loc[sel["tier"] == 2, "customer"].map(head_of).dropna().astype(int).value_counts()
+    sizes = {h: int(n1.get(h, 0)) + int(n2.get(h, 0)) for h in heads}
     fitting = [h for h in heads if 0 < sizes[h] <= 60]
     if fitting:
         return max(fitting, key=lambda h: (sizes[h], -h))
@@ -643,10 +689,10 @@ def choose_head(sel, wanted: int | None) -> int | None:
 
 def keiretsu_firms(d: Data, p: int, year: int):
     """Alive firms of the first panel replication of point p in `year`, and that replication."""
-    panel = d.panel
-    rep = int(panel.loc[panel["point"] == p, "rep"].min())
-    sel = panel[(panel["point"] == p) & (panel["rep"] == rep) & (panel["year"] == year) &
-                (panel["alive"] == 1)]
+    index = d.panel_index
+    rep = int(index.loc[index["point"] == p, "rep"].min())
+    panel = d.panel_rows({"point": p, "rep": rep, "year": year})
+    sel = panel[panel["alive"] == 1]
     return sel, rep
 
 
@@ -1220,12 +1266,13 @@ def make_report(path: str, outdir: str, year: int | None = None, point: int | No
             raise InputError(f"--outcomes: no aggregate '{o}' in the file "
                              f"(aggregates: {', '.join(d.cube)})")
 
-    panel_points = sorted(int(x) for x in d.panel["point"].unique()) if len(d.panel) else []
+    index = d.panel_index
+    panel_points = sorted(int(x) for x in index["point"].unique()) if len(index) else []
     panel_point = point if point in panel_points else (panel_points[0] if panel_points else None)
     panel_year = None
     if panel_point is not None:
-        years = sorted(int(y) for y in d.panel.loc[d.panel["point"] == panel_point,
-                                                   "year"].unique())
+        years = sorted(int(y) for y in index.loc[index["point"] == panel_point,
+                                                 "year"].unique())
         if year is not None and year not in years:
             raise InputError(f"--year {year} is not in the firm-year panel (years "
                              f"{years[0]}-{years[-1]}; scenario keys output.panel_from/"

@@ -69,7 +69,7 @@ int run_fit(const FitArgs& a) {
     auto r = analysis::read_target_rows(f);
     rows.insert(rows.end(), r.begin(), r.end());
   }
-  const auto results = sim::read_results(a.results);
+  const auto results = sim::read_results(a.results, sim::ReadTables::none);  // aggregates
   if (a.point < 0 || a.point >= results.points)
     throw InputError("--point " + std::to_string(a.point) + " is outside the file's points 0-" +
                      std::to_string(results.points - 1));

@@ -2,6 +2,7 @@
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <cstdio>
@@ -26,7 +27,6 @@ using sim::load_scenario;
 using sim::Results;
 using sim::run_scenario;
 using sim::RunOptions;
-using sim::write_results;
 
 namespace {
 
@@ -97,17 +97,29 @@ void add_run_commands(CLI::App& app, Action& action) {
         opt.progress = [](int done, int total) {
           if (total > 1) std::cerr << "  replication " << done << "/" << total << " done\n";
         };
-      const auto results = run_scenario(sc, opt);
-      write_results(a->out, results);
-      const double secs =
-          std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+      // The panel and the decision log go to the file while the run goes on.
+      sim::ResultsWriter writer(a->out);
+      double row_seconds = 0;  // producing and streaming the rows (summed over replications)
+      const auto results = run_scenario(sc, opt, writer, &row_seconds);
+      const auto t_finish = std::chrono::steady_clock::now();
+      writer.finish(results);
+      const auto t1 = std::chrono::steady_clock::now();
+      const double secs = std::chrono::duration<double>(t1 - t0).count();
+      const double output_secs = row_seconds + std::chrono::duration<double>(t1 - t_finish).count();
       if (!a->quiet) {
         std::cout << "smesim " << kVersion << ": scenario '" << sc.params.name << "' ("
                   << sc.params.population << " firms, " << results.years.front() << "-"
                   << results.years.back() << ", seed " << results.meta.seed << ", " << results.reps
                   << " replication(s)) in " << std::fixed << std::setprecision(2) << secs << " s\n";
         print_summary(results, std::cout);
-        std::cout << "\nResults: " << fs::absolute(a->out).string() << "\n";
+        char line[160];
+        std::snprintf(line, sizeof line,
+                      "\nOutput: %.1f MB written; %.2f s (%.0f%% of the run) producing and "
+                      "writing the panel, the decision log and the file\n",
+                      double(writer.bytes_written()) / 1e6, output_secs,
+                      secs > 0 ? 100.0 * std::min(1.0, output_secs / secs) : 0.0);
+        std::cout << line;
+        std::cout << "Results: " << fs::absolute(a->out).string() << "\n";
       }
       return 0;
     };

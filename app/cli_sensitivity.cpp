@@ -36,7 +36,7 @@ void add_sensitivity_command(CLI::App& app, Action& action) {
   cmd->add_option("--format", a->format, "table or csv")->check(CLI::IsMember({"table", "csv"}));
   cmd->callback([&action, a] {
     action = [a] {
-      const auto r = read_results(a->file);
+      const auto r = read_results(a->file, sim::ReadTables::none);  // aggregates only
       const auto* base = r.attribute("sweep_saltelli_base");
       const auto* factors = r.attribute("sweep_factors");
       const auto* role_list = r.attribute("sweep_roles");

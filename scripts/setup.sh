@@ -6,7 +6,7 @@ cd "$(dirname "$0")/.."
 
 packages=(build-essential cmake git pkg-config libyaml-cpp-dev libhdf5-dev hdf5-tools
           libboost-graph-dev libtbb-dev libeigen3-dev librandom123-dev libcli11-dev
-          libnlopt-cxx-dev libgtest-dev libbenchmark-dev clang-format
+          libnlopt-cxx-dev libdeflate-dev libgtest-dev libbenchmark-dev clang-format
           libopenmpi-dev openmpi-bin
           python3 python3-h5py python3-numpy python3-pandas python3-yaml
           python3-matplotlib python3-pil fonts-dejavu-core chromium)

@@ -76,6 +76,15 @@ class Page(HTMLParser):
             self._caption += data
 
 
+def widen(a):
+    """Format 1.1's narrow stored types as 1.0 held them: int32 and float64."""
+    if a.dtype.kind in "iu" and a.dtype.itemsize < 4:
+        return a.astype(np.int32)
+    if a.dtype.kind == "f" and a.dtype.itemsize < 8:
+        return a.astype(np.float64)
+    return a
+
+
 def plain(v):
     if isinstance(v, bytes):
         return v.decode("utf-8")
@@ -104,7 +113,9 @@ class Evaluator:
         if name not in self.tables:
             g = self.f[name]
             cols = [c for c in plain(g.attrs["columns"]).split(",") if c]
-            t = {c: g[c][()] for c in cols}
+            # Sums and means in float64 whatever the stored type (format 1.1 stores the model's
+            # single-precision values as float32; 1.0 files held them as float64).
+            t = {c: widen(g[c][()]) for c in cols}
             if name == "panel":
                 modes = np.vstack([t[f"mode_{r}"] for r in REGIONS])
                 t["international"] = (modes > 0).any(axis=0).astype(int)
@@ -377,8 +388,11 @@ def check_reader(results: str) -> list[str]:
                 continue
             for c in cols:
                 ds = f[group][c][()]
-                if df[c].dtype != ds.dtype or not np.array_equal(df[c].to_numpy(), ds,
-                                                                 equal_nan=True):
+                # Format 1.1's narrow stored types come back as 1.0's int32 / float64.
+                wide = (np.dtype(np.int32) if ds.dtype.kind in "iu" and ds.dtype.itemsize < 4
+                        else np.dtype(np.float64) if ds.dtype.kind == "f" else ds.dtype)
+                if df[c].dtype != wide or not np.array_equal(df[c].to_numpy(),
+                                                             ds.astype(wide), equal_nan=True):
                     errors.append(f"{group}/{c} differs")
         if r.scenario != yaml.safe_load(attrs["resolved_parameters"]) or \
                 not isinstance(r.scenario, dict):

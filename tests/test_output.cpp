@@ -190,7 +190,7 @@ TEST_F(OutputTest, WritesDocumentedLayoutTypesChunkingAndCompression) {
 
   const H5::Group meta = file.openGroup("meta");
   EXPECT_EQ(read_string_attribute(meta, "filetype"), "smesim-results");
-  EXPECT_EQ(read_string_attribute(meta, "format_version"), "1.0");
+  EXPECT_EQ(read_string_attribute(meta, "format_version"), "1.1");
   for (const char* name :
        {"filetype", "format_version", "smesim_version", "git_commit", "scenario_file",
         "scenario_yaml", "resolved_parameters", "created_utc"}) {
@@ -216,6 +216,7 @@ TEST_F(OutputTest, WritesDocumentedLayoutTypesChunkingAndCompression) {
   EXPECT_EQ(read_string_attribute(file.openGroup("panel"), "columns"), "firm,year,sales,margin");
   EXPECT_EQ(read_string_attribute(file.openGroup("decisions"), "columns"), "firm,action,amount");
   EXPECT_EQ(file.openDataSet("/panel/firm").getDataType(), H5::PredType::STD_I32LE);
+  EXPECT_EQ(file.openDataSet("/panel/year").getDataType(), H5::PredType::STD_I16LE);  // 1.1
   EXPECT_EQ(file.openDataSet("/panel/sales").getDataType(), H5::PredType::IEEE_F64LE);
 
   auto expect_compressed_chunks = [](const H5::DataSet& dataset, hsize_t chunk_rows) {
@@ -236,9 +237,113 @@ TEST_F(OutputTest, WritesDocumentedLayoutTypesChunkingAndCompression) {
     ASSERT_GE(count, 1u);
     EXPECT_EQ(values[0], 1u);  // deflate level (docs/file-format.md)
   };
-  expect_compressed_chunks(file.openDataSet("/panel/sales"), 65536);
-  expect_compressed_chunks(file.openDataSet("/panel/year"), 65536);
-  expect_compressed_chunks(file.openDataSet("/decisions/amount"), 7);
+  expect_compressed_chunks(file.openDataSet("/panel/sales"), 16384);  // streamed tables
+  expect_compressed_chunks(file.openDataSet("/panel/year"), 16384);
+  expect_compressed_chunks(file.openDataSet("/decisions/amount"), 16384);
+}
+
+// The panel and the decision log appended in pieces of any size (across chunk boundaries, empty
+// pieces too) give the same file contents as one write of the whole tables.
+TEST_F(OutputTest, StreamedPiecesGiveTheSameValuesAsOneWrite) {
+  const Results whole = make_results(70'001);  // 4 chunks and a bit
+  write_results(path("whole.h5"), whole);
+  Results rest = whole;
+  rest.panel = {};
+  rest.decisions = {};
+  {
+    smesim::sim::ResultsWriter writer(path("streamed.h5"));
+    EXPECT_TRUE(fs::exists(path("streamed.h5.tmp-" + std::to_string(::getpid()))));
+    std::size_t at = 0;
+    for (std::size_t piece : {1, 0, 16383, 16384, 5000, 40000, 1000000}) {
+      Table t;
+      for (const auto& [name, c] : whole.panel.ints) {
+        const std::size_t to = std::min(c.size(), at + piece);
+        t.int_column(name).assign(c.begin() + std::ptrdiff_t(at), c.begin() + std::ptrdiff_t(to));
+      }
+      for (const auto& [name, c] : whole.panel.reals) {
+        const std::size_t to = std::min(c.size(), at + piece);
+        t.real_column(name).assign(c.begin() + std::ptrdiff_t(at), c.begin() + std::ptrdiff_t(to));
+      }
+      writer.append_panel(t);
+      at = std::min(whole.panel.rows(), at + piece);
+    }
+    writer.append_decisions(whole.decisions);
+    writer.finish(rest);
+    EXPECT_GT(writer.bytes_written(), 0u);
+  }
+  EXPECT_EQ(entries().size(), 2u);  // no temporary left
+  expect_same_results(read_results(path("streamed.h5")), whole);
+  expect_same_results(read_results(path("whole.h5")), whole);
+}
+
+// Format 1.1 stores codes in narrow integers and the model's single-precision values as float32;
+// reading gives back the same int32 and float64 values. A value outside its declared storage is
+// an error (never a silent change) and leaves no file.
+TEST_F(OutputTest, NarrowStorageKeepsEveryValueAndRejectsWhatItCannotHold) {
+  Results r = make_results(10);
+  r.panel = {};
+  r.panel.int_column("alive") = {0, 1, -128, 127, 1, 0, 0, 1, 1, 0};
+  r.panel.int_column("year") = {1985, 2030, -32768, 32767, 1, 2, 3, 4, 5, 6};
+  r.panel.int_column("mode_china") = {0, 1, 2, 0, 0, 0, 0, 0, 0, 2};
+  r.panel.real_column("rho") = {0.25,
+                                double(0.1f),
+                                -0.0,
+                                std::nan(""),
+                                double(std::numeric_limits<float>::denorm_min()),
+                                double(std::numeric_limits<float>::max()),
+                                0,
+                                1,
+                                std::numeric_limits<double>::infinity(),
+                                double(1.0f / 3)};
+  r.panel.real_column("L") = {0.1, 1.0 / 3, 5, 6, 7, 8, 9, 10, 11, 12};
+  write_results(path("narrow.h5"), r);
+  expect_same_results(read_results(path("narrow.h5")), r);
+  const H5::H5File file(path("narrow.h5"), H5F_ACC_RDONLY);
+  EXPECT_EQ(file.openDataSet("/panel/alive").getDataType(), H5::PredType::STD_I8LE);
+  EXPECT_EQ(file.openDataSet("/panel/mode_china").getDataType(), H5::PredType::STD_I8LE);
+  EXPECT_EQ(file.openDataSet("/panel/year").getDataType(), H5::PredType::STD_I16LE);
+  EXPECT_EQ(file.openDataSet("/panel/rho").getDataType(), H5::PredType::IEEE_F32LE);
+  EXPECT_EQ(file.openDataSet("/panel/L").getDataType(), H5::PredType::IEEE_F64LE);
+
+  // Streamed rows must fit their declared storage.
+  Table wide;
+  wide.int_column("alive") = {0, 128};
+  Table fine;
+  fine.real_column("rho") = {0.5, 0.1};  // 0.1 is not a float
+  for (const Table* t : {&wide, &fine}) {
+    smesim::sim::ResultsWriter writer(path("streamed.h5"));
+    try {
+      writer.append_panel(*t);
+      ADD_FAILURE() << "a narrow column took a value it cannot hold";
+    } catch (const std::runtime_error& e) {
+      EXPECT_NE(std::string(e.what()).find(t == &wide ? "'alive' holds 128" : "'rho' holds a"),
+                std::string::npos)
+          << e.what();
+    }
+  }
+  EXPECT_FALSE(fs::exists(path("streamed.h5")));
+  EXPECT_EQ(entries().size(), 1u);  // narrow.h5 only: no temporaries
+
+  // A table written whole (not the model's) keeps such a column in the wide type instead.
+  Results other = r;
+  other.panel.int_column("alive")[3] = 128;
+  other.panel.real_column("rho")[0] = 0.1;
+  write_results(path("other.h5"), other);
+  expect_same_results(read_results(path("other.h5")), other);
+  const H5::H5File wide_file(path("other.h5"), H5F_ACC_RDONLY);
+  EXPECT_EQ(wide_file.openDataSet("/panel/alive").getDataType(), H5::PredType::STD_I32LE);
+  EXPECT_EQ(wide_file.openDataSet("/panel/rho").getDataType(), H5::PredType::IEEE_F64LE);
+  EXPECT_EQ(wide_file.openDataSet("/panel/year").getDataType(), H5::PredType::STD_I16LE);
+}
+
+// A writer dropped before finish() (an exception in the run) removes its temporary file.
+TEST_F(OutputTest, WriterDroppedBeforeFinishLeavesNoFile) {
+  {
+    smesim::sim::ResultsWriter writer(path("dropped.h5"));
+    writer.append_panel(make_results(40'000).panel);
+    EXPECT_EQ(entries().size(), 1u);
+  }
+  EXPECT_TRUE(entries().empty());
 }
 
 TEST_F(OutputTest, EmptyTablesStillHaveGroupsAndRoundTrip) {

@@ -657,4 +657,48 @@ std::string aggregates_table() { return table_of(aggregates(), false); }
 std::string panel_table() { return table_of(panel_columns(), true); }
 std::string decisions_table() { return table_of(decision_columns(), true); }
 
+namespace {
+// Calls flush(t) and clears t's columns (capacity kept) when `t` holds `batch` rows, and always
+// when `last` (then possibly with no rows: the reader still learns the columns).
+void flush_batch(Table& t, std::size_t batch, bool last,
+                 const std::function<void(const Table&)>& flush) {
+  const std::size_t n = t.rows();
+  if (!last && n < batch) return;
+  flush(t);
+  for (auto& [name, c] : t.ints) c.clear();
+  for (auto& [name, c] : t.reals) c.clear();
+}
+}  // namespace
+
+void append_panel_batched(const Params& p, StreamKey key, const State& s, Table& t,
+                          std::size_t batch, const std::function<void(const Table&)>& flush) {
+  const std::span<const PanelColumn> decls = kPanel;
+  const auto cols = columns_in(t, decls);
+  const Firms& f = s.firms;
+  std::vector<std::uint32_t> rows;  // as append_panel
+  for (std::size_t i = 0; i < f.size(); ++i)
+    if ((f.alive[i] || f.exit_year[i] == s.env.year) && f.L[i] >= p.output.panel_min_employees)
+      rows.push_back(std::uint32_t(i));
+  by_id(f, rows, [](std::uint32_t i) { return std::size_t(i); });
+  for (const std::size_t i : rows) {
+    append_row(decls, cols, PanelRow{p, key, s.env, f, i});
+    flush_batch(t, batch, false, flush);
+  }
+  flush_batch(t, batch, true, flush);
+}
+
+void append_decisions_batched(StreamKey key, const State& s, Table& t, std::size_t batch,
+                              const std::function<void(const Table&)>& flush) {
+  const std::span<const DecisionColumn> decls = kDecisions;
+  const auto cols = columns_in(t, decls);
+  std::vector<std::uint32_t> rows(s.decisions.size());  // as append_decisions
+  std::iota(rows.begin(), rows.end(), 0u);
+  by_id(s.firms, rows, [&](std::uint32_t k) { return std::size_t(s.decisions[k].firm); });
+  for (const std::uint32_t row : rows) {
+    append_row(decls, cols, DecisionRow{key, s.env, s.firms, s.decisions[row]});
+    flush_batch(t, batch, false, flush);
+  }
+  flush_batch(t, batch, true, flush);
+}
+
 }  // namespace smesim::model

@@ -4,13 +4,16 @@
 #include <oneapi/tbb/parallel_for.h>
 
 #include <algorithm>
+#include <array>
 #include <chrono>
 #include <cstdio>
 #include <ctime>
+#include <map>
 #include <mutex>
 
 #include "smesim/analysis/statistics.hpp"
 #include "smesim/model/initialization.hpp"
+#include "smesim/model/observation.hpp"
 #include "smesim/version.hpp"
 
 namespace smesim::sim {
@@ -46,21 +49,89 @@ std::pair<std::string, std::string> t_quantile_attribute(int reps) {
   return {"ci95_t_quantile", buf};
 }
 
-ReplicationOutput run_replication(const model::Params& p, model::StreamKey key, bool keep) {
+ReplicationOutput run_replication(const model::Params& p, model::StreamKey key, bool keep,
+                                  const RowSink* sink) {
   model::World world(p, key, tbb_executor());
   ReplicationOutput out;
+  model::Table panel_rows, decision_rows;  // streaming: rows in hand (<= kRowBatch), reused
   // The initial state is the start year's observation (v2 2.6); the first step is the next year.
   for (bool first = true; first || !world.finished(); first = false) {
     if (!first) world.step();
     out.aggregates.push_back(world.aggregates());
     const int y = world.year();
-    if (keep && y >= p.output.panel_from && y <= p.output.panel_to) world.append_panel(out.panel);
-    if (keep && p.output.decisions) world.append_decisions(out.decisions);
+    const bool panel = keep && y >= p.output.panel_from && y <= p.output.panel_to;
+    const bool decisions = keep && p.output.decisions;
+    if (!panel && !decisions) continue;
+    const auto t0 = std::chrono::steady_clock::now();
+    if (sink == nullptr) {
+      if (panel) world.append_panel(out.panel);
+      if (decisions) world.append_decisions(out.decisions);
+    } else {
+      if (panel) {
+        model::append_panel_batched(world.params(), key, world.state(), panel_rows, kRowBatch,
+                                    sink->panel);
+      }
+      if (decisions) {
+        model::append_decisions_batched(key, world.state(), decision_rows, kRowBatch,
+                                        sink->decisions);
+      }
+    }
+    out.output_seconds +=
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   }
   return out;
 }
 
-Results run_scenario(const Scenario& scenario, const RunOptions& options) {
+namespace {
+
+// The kept replications' rows in replication order whatever the order they run in: the first
+// unfinished kept replication writes straight to the writer, later ones hold their rows until
+// it is their turn.
+class OrderedRows {
+ public:
+  OrderedRows(ResultsWriter& writer, std::vector<int> kept)
+      : writer_(writer), kept_(std::move(kept)) {}
+
+  void panel(int rep, const model::Table& t) { add(rep, 0, t); }
+  void decisions(int rep, const model::Table& t) { add(rep, 1, t); }
+  void finished(int rep) {
+    std::lock_guard lock(mutex_);
+    finished_.push_back(rep);
+    while (next_ < kept_.size() &&
+           std::find(finished_.begin(), finished_.end(), kept_[next_]) != finished_.end()) {
+      ++next_;
+      if (next_ == kept_.size()) break;
+      auto held = held_.find(kept_[next_]);
+      if (held == held_.end()) continue;
+      writer_.append_panel(held->second[0]);
+      writer_.append_decisions(held->second[1]);
+      held_.erase(held);
+    }
+  }
+
+ private:
+  void add(int rep, int which, const model::Table& t) {
+    std::lock_guard lock(mutex_);
+    if (next_ < kept_.size() && kept_[next_] == rep) {
+      which == 0 ? writer_.append_panel(t) : writer_.append_decisions(t);
+    } else {
+      held_[rep][which].append(t);
+    }
+  }
+
+  std::mutex mutex_;
+  ResultsWriter& writer_;
+  std::vector<int> kept_;  // ascending
+  std::size_t next_ = 0;   // kept_[next_] writes directly
+  std::vector<int> finished_;
+  std::map<int, std::array<model::Table, 2>> held_;
+};
+
+// The run engine behind both run_scenario()s: `sink_of(rep)` (when set) gives a kept
+// replication's RowSink, `finished(rep)` (when set) is called when a replication is done.
+Results run_engine(const Scenario& scenario, const RunOptions& options,
+                   const std::function<const RowSink*(int)>& sink_of,
+                   const std::function<void(int)>& finished, double* output_seconds) {
   model::Params p = scenario.params;
   if (options.seed) p.seed = *options.seed;
   if (options.replications) p.replications = *options.replications;
@@ -75,7 +146,9 @@ Results run_scenario(const Scenario& scenario, const RunOptions& options) {
   oneapi::tbb::parallel_for(0, reps, [&](int rep) {
     const bool keep = std::find(p.output.panel_reps.begin(), p.output.panel_reps.end(), rep) !=
                       p.output.panel_reps.end();
-    outputs[std::size_t(rep)] = run_replication(p, {p.seed, 0, std::uint32_t(rep)}, keep);
+    const RowSink* sink = sink_of && keep ? sink_of(rep) : nullptr;
+    outputs[std::size_t(rep)] = run_replication(p, {p.seed, 0, std::uint32_t(rep)}, keep, sink);
+    if (finished) finished(rep);
     if (options.progress) {
       std::lock_guard lock(progress_mutex);
       options.progress(++done, reps);
@@ -98,12 +171,45 @@ Results run_scenario(const Scenario& scenario, const RunOptions& options) {
         v[std::size_t(r) * Y + t] = outputs[std::size_t(r)].aggregates[t][k];
     res.aggregates.emplace_back(names[k], std::move(v));
   }
+  double seconds = 0;
   for (auto& o : outputs) {  // replication order: independent of scheduling
     res.panel.append(o.panel);
     res.decisions.append(o.decisions);
+    seconds += o.output_seconds;
   }
+  if (output_seconds != nullptr) *output_seconds = seconds;
   res.attributes.push_back(t_quantile_attribute(reps));
   return res;
+}
+
+}  // namespace
+
+Results run_scenario(const Scenario& scenario, const RunOptions& options, ResultsWriter& writer,
+                     double* output_seconds) {
+  const int reps = options.replications ? *options.replications : scenario.params.replications;
+  std::vector<int> kept;
+  for (int rep = 0; rep < reps; ++rep)
+    if (std::find(scenario.params.output.panel_reps.begin(),
+                  scenario.params.output.panel_reps.end(),
+                  rep) != scenario.params.output.panel_reps.end())
+      kept.push_back(rep);
+  OrderedRows ordered(writer, kept);
+  std::vector<RowSink> sinks(std::size_t(std::max(reps, 0)));
+  for (int rep : kept) {
+    sinks[std::size_t(rep)].panel = [&ordered, rep](const model::Table& t) {
+      ordered.panel(rep, t);
+    };
+    sinks[std::size_t(rep)].decisions = [&ordered, rep](const model::Table& t) {
+      ordered.decisions(rep, t);
+    };
+  }
+  return run_engine(
+      scenario, options, [&](int rep) { return &sinks[std::size_t(rep)]; },
+      [&](int rep) { ordered.finished(rep); }, output_seconds);
+}
+
+Results run_scenario(const Scenario& scenario, const RunOptions& options) {
+  return run_engine(scenario, options, nullptr, nullptr, nullptr);
 }
 
 }  // namespace smesim::sim

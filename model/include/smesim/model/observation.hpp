@@ -4,6 +4,7 @@
 // order of the results file. Adding an aggregate is one line in aggregates() (observation.cpp).
 #pragma once
 
+#include <functional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -116,5 +117,13 @@ void append_decisions(StreamKey key, const State& s, Table& log);
 std::string aggregates_table();
 std::string panel_table();
 std::string decisions_table();
+
+// append_panel and append_decisions in batches, for writers that stream the rows (sim/output):
+// the same rows in the same order, `flush(t)` called whenever `t` holds `batch` rows and once
+// with the rest (t's columns are cleared after each call; `flush` must not add or remove any).
+void append_panel_batched(const Params& p, StreamKey key, const State& s, Table& t,
+                          std::size_t batch, const std::function<void(const Table&)>& flush);
+void append_decisions_batched(StreamKey key, const State& s, Table& t, std::size_t batch,
+                              const std::function<void(const Table&)>& flush);
 
 }  // namespace smesim::model

@@ -3,13 +3,18 @@
 //                            seed, scenario_yaml, resolved_parameters, created_utc, scenario_file
 //   /aggregates/years        int32 [years]
 //   /aggregates/<name>       float64 [points, reps, years]
-//   /panel/<column>          1-D (int32 or float64), chunked and compressed
-//   /decisions/<column>      1-D (int32 or float64), chunked and compressed
+//   /panel/<column>          1-D, chunked (16 384 rows), shuffle + deflate; integer columns in
+//                            the narrowest type of their declared range (int8/int16/int32),
+//                            reals in the model's precision (float32 or float64)
+//   /decisions/<column>      the same
 //   /<array path>            float64 of any shape (sweeps: /points, /summary, /effects)
-// Written to "<path>.tmp-<pid>" and renamed to <path> only when complete.
+// Written to "<path>.tmp-<pid>" and renamed to <path> only when complete; the panel and the
+// decision log can be streamed into the file while a run goes on (ResultsWriter). Readers get
+// int32 and float64 columns whatever the stored type (read_results converts; no value changes).
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -59,10 +64,43 @@ struct Results {
   }
 };
 
-// Writes atomically (temporary name, then rename). Throws std::runtime_error naming the path on
-// failure and leaves no file behind.
+// Writes a results file while a run goes on: the panel and the decision log are appended in
+// pieces (each is compressed on TBB's workers in 16 384-row chunks and written with HDF5's direct
+// chunk write, so memory holds a few chunks, never the table), the rest at finish(). The file is
+// "<path>.tmp-<pid>" until finish() renames it to <path>; a writer destroyed before that (an
+// exception, a failed write) removes it, and so does SIGINT or SIGTERM. Calls must not overlap
+// (one thread at a time). Errors (a full disk, a file-size limit) throw std::runtime_error
+// naming the path, with HDF5's reason; HDF5 prints nothing.
+class ResultsWriter {
+ public:
+  explicit ResultsWriter(const std::string& path);
+  ~ResultsWriter();
+  ResultsWriter(const ResultsWriter&) = delete;
+  ResultsWriter& operator=(const ResultsWriter&) = delete;
+
+  // Appends rows (every call: the same columns in the same order).
+  void append_panel(const model::Table& rows);
+  void append_decisions(const model::Table& rows);
+  // Appends results.panel and results.decisions (when they have rows) after the rows streamed
+  // so far, writes /meta, /aggregates and the arrays, closes and renames.
+  void finish(const Results& results);
+
+  std::uint64_t bytes_written() const;  // the file's size after finish()
+  double seconds() const;               // time spent in this writer's calls so far
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+// Writes atomically (temporary name, then rename) through a ResultsWriter. Throws
+// std::runtime_error naming the path on failure and leaves no file behind.
 void write_results(const std::string& path, const Results& results);
 // Reads a file written by write_results (used by tests and by later tools).
 Results read_results(const std::string& path);
+// What to read: everything, or all but the panel and the decision log (left empty: a national
+// panel is gigabytes in memory, and `fit` and `sensitivity` read aggregates only).
+enum class ReadTables { all, none };
+Results read_results(const std::string& path, ReadTables tables);
 
 }  // namespace smesim::sim
