@@ -10,6 +10,7 @@
 #include <set>
 #include <sstream>
 
+#include "smesim/analysis/csv.hpp"
 #include "smesim/analysis/statistics.hpp"
 #include "smesim/model/params.hpp"
 #include "smesim/sim/errors.hpp"
@@ -349,33 +350,9 @@ std::vector<std::string> unknown_series(const std::vector<TargetRow>& rows,
 
 namespace {
 
-std::string num(double v) {
-  if (!std::isfinite(v)) return "";
-  char buf[40];
-  std::snprintf(buf, sizeof buf, "%.10g", v);
-  return buf;
-}
-
-std::string csv_field(const std::string& s) {
-  if (s.find_first_of(",\"\n") == std::string::npos) return s;
-  std::string out = "\"";
-  for (char c : s) {
-    if (c == '"') out += '"';
-    out += c;
-  }
-  return out + "\"";
-}
-
-// A value for the text and Markdown tables: 4 significant digits, whole numbers from 10 000.
-std::string show(double v) {
-  if (!std::isfinite(v)) return "-";
-  char buf[40];
-  if (std::abs(v) >= 1e4)
-    std::snprintf(buf, sizeof buf, "%.0f", v);
-  else
-    std::snprintf(buf, sizeof buf, "%.4g", v);
-  return buf;
-}
+std::string num(double v) { return csv_number(v); }
+std::string csv_field(const std::string& s) { return csv_text(s); }
+std::string show(double v) { return show_number(v); }
 
 // An error measure (pp or log points): two decimals.
 std::string err(double v) {

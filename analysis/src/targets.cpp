@@ -13,6 +13,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "smesim/analysis/csv.hpp"
 #include "smesim/analysis/statistics.hpp"
 #include "smesim/sim/errors.hpp"
 
@@ -649,33 +650,9 @@ double read_national_scale(const std::string& path, const sim::Results& results)
 
 namespace {
 
-std::string num(double v) {
-  if (!std::isfinite(v)) return "";
-  char buf[40];
-  std::snprintf(buf, sizeof buf, "%.10g", v);
-  return buf;
-}
-
-std::string csv_field(const std::string& s) {
-  if (s.find_first_of(",\"\n") == std::string::npos) return s;
-  std::string out = "\"";
-  for (char c : s) {
-    if (c == '"') out += '"';
-    out += c;
-  }
-  return out + "\"";
-}
-
-// A number in the text table: 4 significant digits, whole numbers from 10 000.
-std::string show(double v) {
-  if (!std::isfinite(v)) return "-";
-  char buf[40];
-  if (std::abs(v) >= 1e4)
-    std::snprintf(buf, sizeof buf, "%.0f", v);
-  else
-    std::snprintf(buf, sizeof buf, "%.4g", v);
-  return buf;
-}
+std::string num(double v) { return csv_number(v); }
+std::string csv_field(const std::string& s) { return csv_text(s); }
+std::string show(double v) { return show_number(v); }
 
 }  // namespace
 

@@ -34,4 +34,11 @@ std::vector<double> term_values(const CsvTable& table, std::string_view term);
 // empty item.
 std::vector<std::string> split_list(std::string_view list, char separator, std::string_view what);
 
+// Writing tables: a number for a CSV cell (10 significant digits; empty when not finite), a text
+// cell quoted when it holds a comma, a quote or a newline, and a number for a text table (4
+// significant digits, whole numbers from 10 000; "-" when not finite).
+std::string csv_number(double v);
+std::string csv_text(const std::string& s);
+std::string show_number(double v);
+
 }  // namespace smesim::analysis
