@@ -5,11 +5,11 @@
 
 #include <CLI/CLI.hpp>
 #include <algorithm>
+#include <cctype>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <memory>
-#include <regex>
 #include <set>
 #include <sstream>
 #include <string>
@@ -46,10 +46,21 @@ bool ends_with(const std::string& s, const std::string& p) {
 }
 
 // The cut-off a calibrated scenario records (`smesim calibrate --until`), or 0.
+// (Plain string search: GCC 12's std::regex trips -Werror=maybe-uninitialized in the sanitizer
+// builds.)
 int recorded_cutoff(const std::string& text) {
-  static const std::regex re(R"(# Hindcast cut-off: calibrated on targets of years up to (\d+))");
-  std::smatch m;
-  return std::regex_search(text, m, re) ? std::stoi(m[1].str()) : 0;
+  const std::string mark = "# Hindcast cut-off: calibrated on targets of years up to ";
+  const auto at = text.find(mark);
+  if (at == std::string::npos) return 0;
+  int year = 0;
+  bool digits = false;
+  for (std::size_t k = at + mark.size();
+       k < text.size() && std::isdigit(static_cast<unsigned char>(text[k])); ++k) {
+    year = year * 10 + (text[k] - '0');
+    digits = true;
+    if (year > 1000000) return 0;
+  }
+  return digits ? year : 0;
 }
 
 std::string read_text(const std::string& path) {
