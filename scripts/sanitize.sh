@@ -10,7 +10,10 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 which=${1:-all}
 jobs=$(nproc)
-common=(-DCMAKE_BUILD_TYPE=RelWithDebInfo -DSMESIM_WERROR=ON -DSMESIM_BUILD_BENCH=OFF)
+# Warnings are errors in the Release build of scripts/test.sh; here they are not, because GCC 12's
+# sanitizer instrumentation raises false maybe-uninitialized warnings in the standard library
+# (std::regex, std::function) that are not findings.
+common=(-DCMAKE_BUILD_TYPE=RelWithDebInfo -DSMESIM_WERROR=OFF -DSMESIM_BUILD_BENCH=OFF)
 
 if [[ $which == all || $which == asan ]]; then
   start=$SECONDS
