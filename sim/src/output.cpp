@@ -1019,11 +1019,15 @@ ResultsWriter::~ResultsWriter() {
   if (impl_ && !impl_->done) impl_->abandon();
 }
 
-void ResultsWriter::append_panel(const model::Table& rows) {
-  Impl& w = *impl_;
+namespace {
+
+// Appends rows to table `which` (0 the panel, 1 the decision log), timed; a failure abandons
+// the file (Impl::fail).
+template <class Impl>
+void timed_append(Impl& w, int which, const model::Table& rows) {
   const auto t0 = std::chrono::steady_clock::now();
   try {
-    w.append(0, rows);
+    w.append(which, rows);
   } catch (const H5::Exception& e) {
     w.fail(hdf5_reason(e));
   } catch (const std::exception& e) {
@@ -1032,18 +1036,11 @@ void ResultsWriter::append_panel(const model::Table& rows) {
   w.seconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
 }
 
-void ResultsWriter::append_decisions(const model::Table& rows) {
-  Impl& w = *impl_;
-  const auto t0 = std::chrono::steady_clock::now();
-  try {
-    w.append(1, rows);
-  } catch (const H5::Exception& e) {
-    w.fail(hdf5_reason(e));
-  } catch (const std::exception& e) {
-    w.fail(e.what());
-  }
-  w.seconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-}
+}  // namespace
+
+void ResultsWriter::append_panel(const model::Table& rows) { timed_append(*impl_, 0, rows); }
+
+void ResultsWriter::append_decisions(const model::Table& rows) { timed_append(*impl_, 1, rows); }
 
 void ResultsWriter::finish(const Results& results) {
   Impl& w = *impl_;
