@@ -19,8 +19,6 @@
 // the results do not depend on the number of threads.
 #include "smesim/analysis/panel.hpp"
 
-#include <oneapi/tbb/parallel_for.h>
-
 #include <Eigen/Cholesky>
 #include <algorithm>
 #include <cmath>
@@ -33,6 +31,8 @@
 #if defined(__linux__)
 #include <sys/mman.h>
 #endif
+
+#include "smesim/sim/parallel.hpp"
 
 namespace smesim::analysis {
 
@@ -181,9 +181,8 @@ struct Panel {
 template <class F>
 void parallel_groups(const Panel& p, F&& f) {
   const Index chunks = Index(p.chunk.size()) - 1;
-  oneapi::tbb::parallel_for(Index(0), chunks, [&](Index c) {
-    f(p.chunk[std::size_t(c)], p.chunk[std::size_t(c) + 1], c);
-  });
+  sim::parallel_for(Index(0), chunks,
+                    [&](Index c) { f(p.chunk[std::size_t(c)], p.chunk[std::size_t(c) + 1], c); });
 }
 
 // out(row0 + c, g) = sum over group g's rows r of column[c][r] (times weight[r - weight_base]
@@ -262,7 +261,7 @@ Panel describe(const Eigen::Ref<const VectorXd>& y, const Eigen::Ref<const Matri
     for (Index i = 0; i < n; ++i) order[next[std::size_t(code[i])]++] = i;
     p.copy = scratch<double>(std::size_t(n * k1));
     for (Index j = 0; j < k1; ++j) p.column.push_back(p.copy.get() + n * j);
-    oneapi::tbb::parallel_for(Index(0), k1, [&](Index j) {
+    sim::parallel_for(Index(0), k1, [&](Index j) {
       const double* src = j < p.k ? X.col(j).data() : y.data();
       double* dst = p.copy.get() + n * j;
       for (Index i = 0; i < n; ++i) dst[i] = src[order[i]];

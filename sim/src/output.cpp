@@ -3,7 +3,6 @@
 
 #include <H5Cpp.h>
 #include <libdeflate.h>
-#include <oneapi/tbb/task_arena.h>
 #include <signal.h>
 #include <sys/mman.h>
 #include <sys/resource.h>
@@ -28,6 +27,7 @@
 #include <vector>
 
 #include "smesim/model/params.hpp"
+#include "smesim/sim/parallel.hpp"
 
 namespace smesim::sim {
 namespace {
@@ -514,6 +514,40 @@ struct Job {
   }
 };
 
+// Chunks waiting for a TBB worker, of every writer of the process: hand_to_workers() queues one
+// job and enqueues one task, and each task runs the oldest queued job (a job its writer has
+// completed or cancelled meanwhile returns at once). Never destroyed: a task may run at exit.
+class WorkerQueue {
+ public:
+  static WorkerQueue& instance() {
+    static auto* queue = new WorkerQueue;
+    return *queue;
+  }
+  void push(std::shared_ptr<Job> job) {
+    {
+      std::lock_guard lock(mutex_);
+      jobs_.push_back(std::move(job));
+    }
+    run_in_background([] { instance().run_oldest(); });
+  }
+
+ private:
+  void run_oldest() {
+    std::shared_ptr<Job> job;
+    {
+      std::lock_guard lock(mutex_);
+      if (jobs_.empty()) return;
+      job = std::move(jobs_.front());
+      jobs_.pop_front();
+    }
+    job->run();
+  }
+  std::mutex mutex_;
+  std::deque<std::shared_ptr<Job>> jobs_;
+};
+
+void hand_to_workers(std::shared_ptr<Job> job) { WorkerQueue::instance().push(std::move(job)); }
+
 // Temporary files removed by SIGINT and SIGTERM (async-signal-safe: fixed slots, unlink only).
 struct TemporarySlot {
   std::atomic<bool> used{false};
@@ -840,7 +874,7 @@ struct ResultsWriter::Impl {
         std::fill(job->raw.begin() + std::ptrdiff_t(t.fill * job->element), job->raw.end(), 0);
       pending_bytes += job->raw.size();
       jobs.push_back(job);
-      oneapi::tbb::this_task_arena::enqueue([job] { job->run(); });
+      hand_to_workers(job);
       t.buffers[k] = buffer(kStreamChunkRows * job->element);
     }
     t.fill = 0;

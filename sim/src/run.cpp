@@ -1,7 +1,6 @@
 #include "smesim/sim/run.hpp"
 
 #include <oneapi/tbb/global_control.h>
-#include <oneapi/tbb/parallel_for.h>
 
 #include <algorithm>
 #include <array>
@@ -14,6 +13,7 @@
 #include "smesim/analysis/statistics.hpp"
 #include "smesim/model/initialization.hpp"
 #include "smesim/model/observation.hpp"
+#include "smesim/sim/parallel.hpp"
 #include "smesim/version.hpp"
 
 namespace smesim::sim {
@@ -21,9 +21,8 @@ namespace smesim::sim {
 model::Executor tbb_executor() {
   return {[](std::size_t n, std::size_t grain, const model::Executor::Body& body) {
     const std::size_t blocks = (n + grain - 1) / grain;
-    oneapi::tbb::parallel_for(std::size_t(0), blocks, [&](std::size_t b) {
-      body(b, b * grain, std::min(n, (b + 1) * grain));
-    });
+    parallel_for(std::size_t(0), blocks,
+                 [&](std::size_t b) { body(b, b * grain, std::min(n, (b + 1) * grain)); });
   }};
 }
 
@@ -143,7 +142,7 @@ Results run_engine(const Scenario& scenario, const RunOptions& options,
   std::vector<ReplicationOutput> outputs(static_cast<std::size_t>(reps));
   std::mutex progress_mutex;
   int done = 0;
-  oneapi::tbb::parallel_for(0, reps, [&](int rep) {
+  parallel_for(0, reps, [&](int rep) {
     const bool keep = std::find(p.output.panel_reps.begin(), p.output.panel_reps.end(), rep) !=
                       p.output.panel_reps.end();
     const RowSink* sink = sink_of && keep ? sink_of(rep) : nullptr;

@@ -1,7 +1,6 @@
 #include "smesim/sim/sweep.hpp"
 
 #include <oneapi/tbb/global_control.h>
-#include <oneapi/tbb/parallel_for_each.h>
 #include <unistd.h>
 #include <yaml-cpp/yaml.h>
 
@@ -23,6 +22,7 @@
 #include "smesim/model/initialization.hpp"
 #include "smesim/model/world.hpp"
 #include "smesim/sim/errors.hpp"
+#include "smesim/sim/parallel.hpp"
 #include "smesim/sim/run.hpp"
 
 namespace fs = std::filesystem;
@@ -721,7 +721,7 @@ void run_sweep(const SweepSpec& spec, const std::string& out, const SweepOptions
     opt.run_units(pending);
   } else {
     Progress progress(int(mine.size()), int(mine.size() - pending.size()), opt.quiet);
-    oneapi::tbb::parallel_for_each(pending.begin(), pending.end(), [&](int u) {
+    parallel_for_each(pending.begin(), pending.end(), [&](int u) {
       run_unit(spec, u, dir);
       progress.unit_done();
     });
