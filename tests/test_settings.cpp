@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "smesim/analysis/calibration_file.hpp"
 #include "smesim/sim/errors.hpp"
 #include "smesim/sim/scenario.hpp"
 #include "smesim/sim/settings.hpp"
@@ -163,6 +164,33 @@ TEST(Settings, SweepsVaryAPathShiftAndCheckEveryPoint) {
     EXPECT_EQ(e.message(),
               "point 1: paths.g_dom: the value 0.55 at 1985 is out of range: expected a value in "
               "[-0.5, 0.5]");
+  }
+  fs::remove_all(dir);
+}
+
+TEST(Settings, CalibrationParametersMayBeAPathShift) {
+  const auto dir = smesim::test::scratch("settings", "calibration");
+  std::ofstream(dir / "base.yaml") << "name: b\npopulation: 100\nend_year: 1990\n";
+  const std::string head =
+      "name: c\nbase: base.yaml\ntargets: none\nmacro_targets:\n"
+      "  - file: [" +
+      std::string(SMESIM_SOURCE_DIR) +
+      "/data/targets/census_size_classes.csv]\n"
+      "    series: [establishments_ge4]\n    years: [1988]\n";
+  const auto c = smesim::analysis::parse_calibration(
+      head + "parameters:\n  paths.g_dom.shift: {start: 0, lower: -0.02, upper: 0.02}\n",
+      (dir / "cal.yaml").string());
+  ASSERT_EQ(c.params.size(), 1u);
+  EXPECT_EQ(c.params[0].path, "paths.g_dom.shift");
+  try {
+    smesim::analysis::parse_calibration(
+        head + "parameters:\n  paths.g_dom.shift: {start: 0, lower: -2, upper: 0.02}\n",
+        (dir / "cal.yaml").string());
+    ADD_FAILURE() << "accepted a lower bound of -2";
+  } catch (const ScenarioError& e) {
+    EXPECT_EQ(e.message(),
+              "'parameters.paths.g_dom.shift.lower' = -2 is out of range: expected "
+              "a value in [-0.5, 0.5]");
   }
   fs::remove_all(dir);
 }
