@@ -139,11 +139,12 @@ int discover(const DiscoverArgs& a) {
       throw sim::InputError("--effect: '" + a.results + "' names no reference point");
     ref = std::size_t(*refp);
   }
-  // One case per point and replication (the reference point too: its effect is 0).
+  // One case per point and replication; with --effect not the reference point (its effect is 0
+  // by construction).
   std::vector<std::vector<double>> x(use.size());
   std::vector<bool> interesting;
   for (std::size_t p = 0; p < P; ++p)
-    for (std::size_t k = 0; k < R; ++k) {
+    for (std::size_t k = 0; k < R && !(a.effect && p == ref); ++k) {
       double v = (*values)[(p * R + k) * Y + y];
       if (a.effect) v -= (*values)[(ref * R + k) * Y + y];
       for (std::size_t i = 0; i < use.size(); ++i) x[i].push_back(swept.values[use[i]][p]);
@@ -155,9 +156,9 @@ int discover(const DiscoverArgs& a) {
                            std::to_string(year) + " " + cond.op + " " + fmt(cond.value);
   const int hits = int(std::count(interesting.begin(), interesting.end(), true));
   std::cout << "PRIM: " << interesting.size() << " cases (" << P << " points x " << R
-            << " replications), " << use.size() << " inputs; cases of interest (" << what
-            << "): " << hits << " (" << fmt(100.0 * hits / double(interesting.size()), "%.1f")
-            << "%)\n";
+            << " replications" << (a.effect ? ", less the reference point" : "") << "), "
+            << use.size() << " inputs; cases of interest (" << what << "): " << hits << " ("
+            << fmt(100.0 * hits / double(interesting.size()), "%.1f") << "%)\n";
   if (hits == 0) {
     std::cout << "No case satisfies the condition: no box to find.\n";
     return 0;
