@@ -27,6 +27,7 @@
 #include "smesim/sim/errors.hpp"
 #include "smesim/sim/run.hpp"
 #include "smesim/sim/scenario.hpp"
+#include "smesim/sim/settings.hpp"
 #include "smesim/sim/yaml_reader.hpp"
 #include "smesim/version.hpp"
 
@@ -335,7 +336,7 @@ std::vector<double> calibration_moments(const CalibrationFile& c,
   Scenario sc = c.base;
   auto& p = sc.params;
   for (std::size_t k = 0; k < theta.size(); ++k)
-    model::find_param(c.params[k].path)->set(p, theta[k]);
+    sim::find_setting(c.params[k].path)->set(p, theta[k]);
   p.replications = c.options.replications;
   int last = p.start_year;  // the last year a target needs
   if (c.table3_count > 0) last = std::max(last, std::min(p.end_year, model::kSurvey.last_year));
@@ -740,7 +741,7 @@ void add_calibrate_command(CLI::App& app, Action& action) {
 
       model::Params p = c.base.params;
       for (std::size_t j = 0; j < n; ++j)
-        model::find_param(c.params[j].path)->set(p, res.best.theta[j]);
+        sim::find_setting(c.params[j].path)->set(p, res.best.theta[j]);
       std::ostringstream y;
       y << "# Calibrated by `smesim calibrate " << a->file << "` (smesim " << kVersion << ", "
         << kGitCommit << ")\n"

@@ -16,6 +16,7 @@
 #include "smesim/sim/output.hpp"
 #include "smesim/sim/run.hpp"
 #include "smesim/sim/scenario.hpp"
+#include "smesim/sim/settings.hpp"
 #include "smesim/version.hpp"
 
 namespace fs = std::filesystem;
@@ -64,6 +65,26 @@ void print_summary(const Results& r, std::ostream& os) {
   if (r.reps > 1) os << "  (means over " << r.reps << " replications)\n";
 }
 
+void add_set_option(CLI::App* cmd, std::vector<std::string>& sets) {
+  cmd->add_option("--set", sets,
+                  "Override a parameter, KEY=VALUE (repeatable): any key of the parameter "
+                  "registry (docs/model.md), paths.<g_dom|fx|fta_coverage>.<shift|scale|"
+                  "multiplier>, paths.<name>.points={YEAR: VALUE, ...}")
+      ->allow_extra_args(false);
+}
+
+// The scenario with the --set assignments applied in order; they are recorded at the end of the
+// scenario text (as YAML comments) and in the resolved parameters of the results.
+sim::Scenario load_scenario_with(const std::string& file, const std::vector<std::string>& sets) {
+  auto sc = load_scenario(file);
+  sim::apply_assignments(sc.params, sets);
+  if (!sets.empty()) {
+    if (!sc.yaml.empty() && sc.yaml.back() != '\n') sc.yaml += "\n";
+    for (const auto& s : sets) sc.yaml += "# --set " + s + "\n";
+  }
+  return sc;
+}
+
 }  // namespace
 
 void add_run_commands(CLI::App& app, Action& action) {
@@ -72,6 +93,7 @@ void add_run_commands(CLI::App& app, Action& action) {
     int threads = 0, reps = 0;
     std::uint64_t seed = 0;
     bool quiet = false;
+    std::vector<std::string> sets;
   };
   auto a = std::make_shared<RunArgs>();
   auto* run = app.add_subcommand("run", "Run a scenario and write its results (HDF5)");
@@ -84,10 +106,11 @@ void add_run_commands(CLI::App& app, Action& action) {
   auto* reps_opt = run->add_option("--reps", a->reps, "Override the number of replications")
                        ->check(CLI::PositiveNumber);
   run->add_flag("-q,--quiet", a->quiet, "Print nothing but errors");
+  add_set_option(run, a->sets);
   run->callback([&action, a, seed_opt, reps_opt] {
     action = [a, seed = seed_opt->count() > 0, reps = reps_opt->count() > 0] {
       check_output_path(a->out, {a->scenario});
-      const auto sc = load_scenario(a->scenario);
+      const auto sc = load_scenario_with(a->scenario, a->sets);
       RunOptions opt;
       opt.threads = a->threads;
       if (seed) opt.seed = a->seed;
@@ -126,11 +149,13 @@ void add_run_commands(CLI::App& app, Action& action) {
   });
 
   auto path = std::make_shared<std::string>();
+  auto sets = std::make_shared<std::vector<std::string>>();
   auto* validate = app.add_subcommand("validate", "Check a scenario file without running it");
   validate->add_option("scenario", *path, "Scenario YAML file")->required();
-  validate->callback([&action, path] {
-    action = [path] {
-      const auto sc = load_scenario(*path);
+  add_set_option(validate, *sets);
+  validate->callback([&action, path, sets] {
+    action = [path, sets] {
+      const auto sc = load_scenario_with(*path, *sets);
       std::cout << *path << ": ok (" << sc.params.population << " firms, " << sc.params.start_year
                 << "-" << sc.params.end_year << ", " << sc.params.replications
                 << " replication(s))\n";

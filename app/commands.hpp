@@ -21,5 +21,7 @@ void add_report_command(CLI::App& app, Action& action);       // report (cli_rep
 void add_calibrate_command(CLI::App& app, Action& action);    // calibrate (cli_calibrate.cpp)
 void add_fit_command(CLI::App& app, Action& action);          // fit (cli_fit.cpp)
 void add_hindcast_command(CLI::App& app, Action& action);     // hindcast (cli_hindcast.cpp)
+// export, discover (cli_workbench.cpp)
+void add_workbench_commands(CLI::App& app, Action& action);
 
 }  // namespace smesim::app

@@ -29,6 +29,7 @@ int main(int argc, char** argv) {
   app::add_calibrate_command(cli, action);
   app::add_fit_command(cli, action);
   app::add_hindcast_command(cli, action);
+  app::add_workbench_commands(cli, action);
   try {
     cli.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -8,8 +8,11 @@
 #include <cmath>
 #include <filesystem>
 #include <map>
+#include <optional>
 #include <set>
 #include <vector>
+
+#include "smesim/sim/settings.hpp"
 
 namespace smesim::sim {
 
@@ -146,10 +149,7 @@ class Parser {
             const int year = static_cast<int>(*y);
             const std::string at = field + "." + std::to_string(year);
             const double x = in_.number(yk, yv, at, false, true);
-            if (name == "fx" && !(x > 0))
-              in_.fail(yv.Mark(), at,
-                       "'" + at + "' = " + yv.Scalar() + " is out of range: expected a value > 0");
-            if (name == "fta_coverage") in_.check_range(yv, at, x, {0, 1}, false);
+            in_.check_range(yv, at, x, path_value_bounds(name), false);
             path->points.emplace_back(year, x);
           });
           std::sort(path->points.begin(), path->points.end());
@@ -158,12 +158,36 @@ class Parser {
               in_.fail(pv.Mark(), field,
                        "'" + field + "': year " + std::to_string(path->points[i].first) +
                            " is given twice");
+        } else if (pk.Scalar() == "shift" || pk.Scalar() == "scale" ||
+                   pk.Scalar() == "multiplier") {
+          const bool shift = pk.Scalar() == "shift";
+          if (shift ? shift_mark.has_value() : scale_mark.has_value())
+            in_.fail(pk.Mark(), field,
+                     "'" + field + "': give either 'scale' or 'multiplier' (the same), not both");
+          (shift ? shift_mark : scale_mark) = YamlReader::mark_of(pk, pv);
+          (shift ? shift_by : scale_by) = in_.parameter_value(*find_setting(field), pk, pv, field);
         } else {
-          in_.unknown(pk, key, "key", {"interpolation", "points"});
+          in_.unknown(pk, key, "key", {"interpolation", "points", "shift", "scale", "multiplier"});
         }
       });
+      // value = given value x scale + shift, then within the path's range.
+      for (auto& point : path->points) point.second = point.second * scale_by + shift_by;
+      const auto bounds = path_value_bounds(name);
+      for (const auto& [year, x] : path->points)
+        if (!bounds.contains(x))
+          in_.fail(shift_mark   ? *shift_mark
+                   : scale_mark ? *scale_mark
+                                : k.Mark(),
+                   key,
+                   "'" + key + "': with its shift and scale, the value at " + std::to_string(year) +
+                       " is " + format_real(x) + ", out of range: expected " + bounds.expected());
+      shift_by = 0, scale_by = 1;
+      shift_mark.reset(), scale_mark.reset();
     });
   }
+
+  double shift_by = 0, scale_by = 1;  // of the path being read
+  std::optional<YAML::Mark> shift_mark, scale_mark;
 
   struct Deferred {  // a value checked after all keys are applied
     YAML::Mark mark;

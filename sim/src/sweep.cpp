@@ -24,6 +24,7 @@
 #include "smesim/sim/errors.hpp"
 #include "smesim/sim/parallel.hpp"
 #include "smesim/sim/run.hpp"
+#include "smesim/sim/settings.hpp"
 
 namespace fs = std::filesystem;
 
@@ -109,6 +110,7 @@ class SweepParser {
     for (int p = 0; p < s.points(); ++p) {
       const auto params = point_params(s, p);
       auto errs = model::check_consistency(params);
+      for (auto& e : path_problems(params)) errs.push_back(std::move(e));
       if (params.start_year != s.base.params.start_year ||
           params.end_year != s.base.params.end_year)
         errs.push_back(
@@ -151,6 +153,7 @@ class SweepParser {
     const Entry* o = top("overrides");
     for (const auto& e : model::check_consistency(P))
       in_.fail(o ? o->first : root_, "overrides", e);
+    for (const auto& e : path_problems(P)) in_.fail(o ? o->first : root_, "overrides", e);
   }
 
   // design: {type, samples, seed, saltelli}.
@@ -223,7 +226,7 @@ class SweepParser {
   std::vector<double> row_of(const SweepSpec& s, const YamlMap& m) const {
     std::vector<double> row(s.factors.size());
     for (std::size_t f = 0; f < s.factors.size(); ++f)
-      row[f] = model::find_param(s.factors[f].path)->get(s.base.params);
+      row[f] = find_setting(s.factors[f].path)->get(s.base.params);
     for (const auto& [k, v] : m.items) {
       const int f = factor_index(s, k.Scalar());
       if (f < 0)
@@ -284,7 +287,7 @@ class SweepParser {
     }
     // Integer parameters take whole values.
     for (std::size_t f = 0; f < s.factors.size(); ++f)
-      if (model::find_param(s.factors[f].path)->integral())
+      if (find_setting(s.factors[f].path)->integral())
         for (auto& row : s.design.points) row[f] = std::round(row[f]);
   }
 
@@ -356,7 +359,7 @@ SweepSpec parse_sweep(const std::string& text, const std::string& file) {
 model::Params point_params(const SweepSpec& spec, int point) {
   model::Params p = spec.base.params;
   for (std::size_t f = 0; f < spec.factors.size(); ++f)
-    model::find_param(spec.factors[f].path)->set(p, spec.design.points[std::size_t(point)][f]);
+    find_setting(spec.factors[f].path)->set(p, spec.design.points[std::size_t(point)][f]);
   return p;
 }
 

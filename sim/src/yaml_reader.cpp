@@ -17,6 +17,8 @@
 #include <set>
 #include <sstream>
 
+#include "smesim/sim/settings.hpp"
+
 namespace smesim::sim {
 
 InputFileError::InputFileError(std::string file, int line, int column, std::string key,
@@ -318,7 +320,7 @@ std::uint64_t YamlReader::seed(const YAML::Node& k, const YAML::Node& v,
 
 const model::ParamInfo& YamlReader::parameter(const YAML::Node& key) const {
   std::string near;
-  if (const auto* p = model::find_param(key.Scalar(), &near)) return *p;
+  if (const auto* p = find_setting(key.Scalar(), &near)) return *p;
   fail(key.Mark(), key.Scalar(),
        "unknown parameter path '" + key.Scalar() + "'" +
            (near.empty() ? "" : "; did you mean '" + near + "'?"));
