@@ -39,6 +39,7 @@ import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 from matplotlib.patches import Patch  # noqa: E402
+from matplotlib.ticker import MaxNLocator  # noqa: E402
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import smesim_reader  # noqa: E402
@@ -1123,6 +1124,7 @@ def hindcast(page: Page, path: str) -> None:
                     xytext=(3, -12), textcoords="offset points", fontsize=8, color="0.3")
         ax.set_title(f"Hindcast of {series}")
         ax.set_xlabel("year (calendar or fiscal, as published)")
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))  # whole years, never 2004.5
         ax.set_ylabel(f"{series} ({unit_label})")
         ax.grid(alpha=0.3)
         ax.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.01, 1.0))
