@@ -4,7 +4,9 @@
 #   asan  AddressSanitizer + UBSan: the fast tests, `ctest -L "unit|cli"` (the unit tests, the
 #         fuzz corpora replayed, the command line end to end and issue 16's reliability cases);
 #   tsan  ThreadSanitizer: the sweep tests, `ctest -L sweep -LE mpi` (threads, shards, resume).
-# Usage: scripts/sanitize.sh [asan|tsan|all] (default: all). Any finding fails its test
+#   checked  on request only, not in `all` (CI's time budget): the checked build (SMESIM_CHECKED,
+#         docs/building.md "Checked build") and its fast tests, `ctest -L unit`.
+# Usage: scripts/sanitize.sh [asan|tsan|all|checked] (default: all). Any finding fails its test
 # (-fno-sanitize-recover=all) and this script. Only the binaries those tests need are built.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -31,4 +33,14 @@ if [[ $which == all || $which == tsan ]]; then
   cmake --build build-tsan -j"$jobs" --target smesim smesim_sweep_tests smesim_reliability_tests
   ctest --test-dir build-tsan --output-on-failure -j"$jobs" -L sweep -LE mpi
   echo "sanitize: ThreadSanitizer build and sweep tests in $((SECONDS - start)) s"
+fi
+
+if [[ $which == checked ]]; then
+  start=$SECONDS
+  cmake -S . -B build-checked -DCMAKE_BUILD_TYPE=Release -DSMESIM_WERROR=ON \
+    -DSMESIM_BUILD_BENCH=OFF -DSMESIM_CHECKED=ON >/dev/null
+  cmake --build build-checked -j"$jobs" --target smesim smesim_unit_tests fuzz_replay_scenario \
+    fuzz_replay_sweep fuzz_replay_calibration fuzz_replay_results
+  ctest --test-dir build-checked --output-on-failure -j"$jobs" -L unit
+  echo "sanitize: checked build and unit tests in $((SECONDS - start)) s"
 fi
