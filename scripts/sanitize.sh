@@ -9,7 +9,9 @@
 #         workers (sim/include/smesim/sim/parallel.hpp says why). Under TSan the model is 20-50
 #         times slower, so the logic-only sweep tests (sensitivity, Slurm, merge names) are left to
 #         the other builds.
-# Usage: scripts/sanitize.sh [asan|tsan|all] (default: all). Any finding fails its test
+#   checked  on request only, not in `all` (CI's time budget): the checked build (SMESIM_CHECKED,
+#         docs/building.md "Checked build") and its fast tests, `ctest -L unit`.
+# Usage: scripts/sanitize.sh [asan|tsan|all|checked] (default: all). Any finding fails its test
 # (-fno-sanitize-recover=all) and this script. Only the binaries those tests need are built.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -39,4 +41,14 @@ if [[ $which == all || $which == tsan ]]; then
   threaded+='|OutputTest\.|OutputStreaming\.|Sweep\.OneTwoThreadsAndTwoShards|Reliability\.MergeChecksEveryFile)'
   ctest --test-dir build-tsan --output-on-failure -j"$jobs" -R "$threaded" -LE mpi
   echo "sanitize: ThreadSanitizer build and threaded tests in $((SECONDS - start)) s"
+fi
+
+if [[ $which == checked ]]; then
+  start=$SECONDS
+  cmake -S . -B build-checked -DCMAKE_BUILD_TYPE=Release -DSMESIM_WERROR=ON \
+    -DSMESIM_BUILD_BENCH=OFF -DSMESIM_CHECKED=ON >/dev/null
+  cmake --build build-checked -j"$jobs" --target smesim smesim_unit_tests fuzz_replay_scenario \
+    fuzz_replay_sweep fuzz_replay_calibration fuzz_replay_results
+  ctest --test-dir build-checked --output-on-failure -j"$jobs" -L unit
+  echo "sanitize: checked build and unit tests in $((SECONDS - start)) s"
 fi

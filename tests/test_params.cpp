@@ -12,7 +12,10 @@
 #include <set>
 #include <sstream>
 #include <string>
+#include <string_view>
+#include <type_traits>
 
+#include "smesim/model/observation.hpp"
 #include "smesim/model/params.hpp"
 #include "smesim/sim/output.hpp"
 #include "test_util.hpp"
@@ -77,6 +80,42 @@ TEST(ParamRegistry, LookupOfAMisspelledKeySuggestsTheClosest) {
   EXPECT_EQ(near, "relocation.phi");
   EXPECT_EQ(find_param("completely.different", &near), nullptr);
   EXPECT_EQ(near, "");
+}
+
+// Each lever declares its registry rows beside its fields (params.hpp): every lever of
+// Levers::each has its keys under levers.<name>., in the table its struct names. The example
+// lever of docs/extending.md is built into its own test only, never into smesim.
+TEST(ParamRegistry, LeversDeclareTheirOwnKeysAndTheExampleLeverIsNotShipped) {
+  int levers = 0;
+  smesim::model::Levers::each([&](std::string_view name, auto member) {
+    using L = std::remove_cvref_t<decltype(Params{}.levers.*member)>;
+    ++levers;
+    int keys = 0;
+    L::declare([&](std::string_view field, auto, smesim::model::Bounds, smesim::model::ParamDoc) {
+      const auto* p = find_param("levers." + std::string(name) + "." + std::string(field));
+      ASSERT_NE(p, nullptr) << name << "." << field;
+      EXPECT_EQ(p->table, L::docs_table);
+      ++keys;
+    });
+    EXPECT_GT(keys, 0) << name;
+  });
+  EXPECT_EQ(levers, 4);
+  EXPECT_EQ(find_param("levers.export_vouchers.uptake"), nullptr);
+  for (const auto& name : smesim::model::aggregate_names())
+    EXPECT_EQ(name.find("voucher"), std::string::npos) << name;
+}
+
+// tests/print.hpp: a failed EXPECT_EQ names the model's enumerators and ranges.
+TEST(Printers, ModelTypesPrintTheirNames) {
+  using namespace smesim::model;
+  EXPECT_EQ(::testing::PrintToString(Mode::fdi), "fdi");
+  EXPECT_EQ(::testing::PrintToString(Outcome::superseded), "superseded");
+  EXPECT_EQ(::testing::PrintToString(Source::jetro), "jetro");
+  EXPECT_EQ(::testing::PrintToString(ExitCause::decline), "decline");
+  EXPECT_EQ(::testing::PrintToString(ParamKind::boolean), "boolean");
+  EXPECT_EQ(::testing::PrintToString(Purpose::training), "training");
+  EXPECT_EQ(::testing::PrintToString(purpose("export_vouchers")), "purpose #82483 (named)");
+  EXPECT_EQ(::testing::PrintToString(Bounds{0, 1}), "in [0, 1]");
 }
 
 TEST(ParamRegistry, RangesDescribeTheirEnds) {

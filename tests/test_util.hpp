@@ -12,6 +12,8 @@
 #include <sstream>
 #include <string>
 
+#include "print.hpp"
+
 namespace smesim::test {
 
 struct Command {

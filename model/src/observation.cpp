@@ -3,7 +3,11 @@
 #include "smesim/model/observation.hpp"
 
 #include <algorithm>
+#include <array>
+#include <cstdlib>
+#include <iterator>
 #include <numeric>
+#include <utility>
 
 #include "smesim/model/data.hpp"
 #include "smesim/model/survey.hpp"
@@ -608,13 +612,56 @@ SurveyCounts count_survey(const Params& p, StreamKey key, const Firms& f, int ye
   return o;
 }
 
-std::span<const Aggregate> aggregates() { return kAggregates; }
+namespace {
+
+// The aggregate of the K-th counter of YearCounters::reported().
+template <std::size_t K>
+double reported_value(O o, int) {
+  std::size_t k = 0;
+  double value = 0;
+  YearCounters::reported(o.counters,
+                         [&](const char*, const char*, const char*, const double* v, std::size_t) {
+                           if (k++ == K) value = *v;
+                         });
+  return value;
+}
+
+constexpr std::size_t reported_counters() {
+  YearCounters c;
+  std::size_t n = 0;
+  YearCounters::reported(c,
+                         [&](const char*, const char*, const char*, double*, std::size_t) { ++n; });
+  return n;
+}
+
+// kAggregates, then the counters of YearCounters::reported().
+template <std::size_t... K>
+std::vector<Aggregate> declared_aggregates(std::index_sequence<K...>) {
+  std::vector<Aggregate> all(std::begin(kAggregates), std::end(kAggregates));
+  const std::array<double (*)(O, int), sizeof...(K)> values{&reported_value<K>...};
+  YearCounters c;
+  std::size_t k = 0;
+  YearCounters::reported(
+      c, [&](const char* name, const char* unit, const char* meaning, double*, std::size_t n) {
+        if (n != 1) std::abort();  // scalars only (state.hpp)
+        all.push_back({name, unit, meaning, values[k++]});
+      });
+  return all;
+}
+
+}  // namespace
+
+std::span<const Aggregate> aggregates() {
+  static const std::vector<Aggregate> all =
+      declared_aggregates(std::make_index_sequence<reported_counters()>{});
+  return all;
+}
 std::span<const PanelColumn> panel_columns() { return kPanel; }
 std::span<const DecisionColumn> decision_columns() { return kDecisions; }
 
 std::vector<std::string> aggregate_names() {
   std::vector<std::string> names;
-  for (const auto& a : kAggregates) names_of(a, names);
+  for (const auto& a : aggregates()) names_of(a, names);
   return names;
 }
 
@@ -624,7 +671,7 @@ std::vector<double> aggregate_values(const Params& p, StreamKey key, const State
   const SurveyCounts survey = count_survey(p, key, s.firms, s.env.year);
   const ObservedYear o{population, census, p, s.counters, s.env, survey};
   std::vector<double> v;
-  for (const auto& a : kAggregates)
+  for (const auto& a : aggregates())
     for (int r = 0; r < (a.per_region ? kRegions : 1); ++r) v.push_back(a.value(o, r));
   return v;
 }

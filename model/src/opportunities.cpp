@@ -106,6 +106,25 @@ void language_training(const Params& P, const YearContext& y, Firms& f, std::siz
   }
 }
 
+#ifdef SMESIM_EXAMPLE_LEVER
+// Export vouchers (the test-only example of docs/extending.md): an SME that takes one up learns
+// about a market it does not serve yet, drawn in proportion to its export share.
+void export_vouchers(const Params& P, const YearContext& y, const Environment& env, Firms& f,
+                     std::size_t i, YearCounters& c) {
+  const auto& vouchers = P.levers.export_vouchers;
+  Stream sv = y.stream(f, i, purpose("export_vouchers"));
+  if (!(sv.uniform() < vouchers.uptake)) return;
+  c.vouchers_granted += 1;
+  c.spend_vouchers += vouchers.cost_per_firm;
+  std::array<double, kRegions> w{};
+  for (int r = 0; r < kRegions; ++r)
+    w[r] = mode_of(f, i, r) == Mode::none ? env.export_share[r] : 0.0;
+  if (!(std::accumulate(w.begin(), w.end(), 0.0) > 0.0)) return;
+  float& I = f.info[i * kRegions + sv.categorical(w, kRegions)];
+  I += vouchers.info_gain * (1.0 - I);
+}
+#endif
+
 }  // namespace
 
 void mark_active_markets(const Executor& exec, const Firms& f, std::vector<std::uint8_t>& mask) {
@@ -131,6 +150,9 @@ void find_opportunities(const Params& P, const ClosedForms& forms, const YearCon
   if (P.levers.jetro.active() && sme) jetro(P, y, env, f, i, sink);
   if (P.levers.language_training.active() && sme && !f.trained[i])
     language_training(P, y, f, i, sink.counters);
+#ifdef SMESIM_EXAMPLE_LEVER
+  if (P.levers.export_vouchers.active() && sme) export_vouchers(P, y, env, f, i, sink.counters);
+#endif
 }
 
 void collect_opportunities(const Params& P, const ClosedForms& forms, const YearContext& y,

@@ -113,10 +113,10 @@ std::size_t edit_distance(std::string_view a, std::string_view b) {
 }
 
 // Ranges used by many parameters.
-constexpr Bounds kAny{-kInf, kInf, true, true};
-constexpr Bounds kShare{0, 1};
-constexpr Bounds kNonNegative{0, kInf, false, true};
-constexpr Bounds kPositive{0, kInf, true, true};
+constexpr Bounds kAny = bounds::any;
+constexpr Bounds kShare = bounds::share;
+constexpr Bounds kNonNegative = bounds::non_negative;
+constexpr Bounds kPositive = bounds::positive;
 constexpr Bounds kOpenShare{0, 1, true, true};
 constexpr Bounds kYear{1900, 2200};
 constexpr Bounds closed(double lo, double hi) { return {lo, hi}; }
@@ -146,10 +146,7 @@ auto industry(int k, T IndustryParams::*m) {
 }
 
 // What a row of the registry says besides its location and range.
-struct Doc {
-  std::string_view unit, meaning, source = "spec";
-  bool calibrated = false;
-};
+using Doc = ParamDoc;
 constexpr bool kCal = true;
 
 class RegistryBuilder {
@@ -614,44 +611,19 @@ void add_groups(RegistryBuilder& b) {
         {"1/year", "probability that a keiretsu tie ends", "v2 5.10b", kCal});
 }
 
+// A lever's parameters, as its struct declares them (params.hpp).
+template <class L>
+void add_lever(RegistryBuilder& b, std::string_view name, L Levers::*l) {
+  b.table(L::docs_table);
+  L::declare([&](std::string_view field, auto member, Bounds bounds, Doc doc) {
+    std::string key = "levers.";
+    key.append(name).append(".").append(field);
+    b.add(std::move(key), lever(l, member), bounds, doc);
+  });
+}
+
 void add_levers(RegistryBuilder& b) {
-  b.table("decisions");
-  b.add("levers.loans.cap", lever(&Levers::loans, &LoansLever::cap), kNonNegative,
-        {"multiple of F", "policy loan ceiling; lever off when cap and rate_subsidy are 0",
-         "spec lever"});
-  b.add("levers.loans.rate_subsidy", lever(&Levers::loans, &LoansLever::rate_subsidy), kShare,
-        {"share of F", "entry cost paid by the interest subsidy", "spec lever"});
-  b.add("levers.loans.sme_only", lever(&Levers::loans, &LoansLever::sme_only), kShare,
-        {"", "only SMEs are eligible", "spec lever"});
-  b.add("levers.loans.budget_per_year", lever(&Levers::loans, &LoansLever::budget_per_year),
-        Bounds{0, kInf}, {"million yen", "subsidy budget per year; .inf: no limit", "spec lever"});
-  b.table("opportunities");
-  using J = JetroLever;
-  b.add("levers.jetro.outreach", lever(&Levers::jetro, &J::outreach), kShare,
-        {"", "enrolment scale; lever off when 0", "spec lever"});
-  b.add("levers.jetro.matchmaking_rate", lever(&Levers::jetro, &J::matchmaking_rate), kShare,
-        {"probability", "match per enrolment", "spec lever"});
-  b.add("levers.jetro.info_gain", lever(&Levers::jetro, &J::info_gain), kShare,
-        {"", "information gain per enrolment", "spec lever"});
-  b.add("levers.jetro.cost_per_firm", lever(&Levers::jetro, &J::cost_per_firm), kNonNegative,
-        {"million yen", "cost per enrolment-year", "spec lever"});
-  using T = TrainingLever;
-  const auto training = &Levers::language_training;
-  b.add("levers.language_training.uptake", lever(training, &T::uptake), kShare,
-        {"1/year", "training probability of an untrained SME; lever off when 0", "spec lever"});
-  b.add("levers.language_training.gain", lever(training, &T::gain), kShare,
-        {"", "language gain of training", "spec lever"});
-  b.add("levers.language_training.cost_per_firm", lever(training, &T::cost_per_firm), kNonNegative,
-        {"million yen", "cost per trained firm", "spec lever"});
-  b.add("levers.language_training.staff_bonus", lever(training, &T::staff_bonus), kAny,
-        {"", "the training term of the staff check", "choice"});
-  b.table("managers");
-  using S = SuccessionLever;
-  const auto succession = &Levers::succession_support;
-  b.add("levers.succession_support.extra_success", lever(succession, &S::extra_success), kShare,
-        {"probability", "added successor probability of SMEs; lever off when 0", "spec lever"});
-  b.add("levers.succession_support.cost_per_firm", lever(succession, &S::cost_per_firm),
-        kNonNegative, {"million yen", "cost per supported SME retirement", "choice"});
+  Levers::each([&](std::string_view name, auto l) { add_lever(b, name, l); });
 }
 
 void add_output(RegistryBuilder& b) {

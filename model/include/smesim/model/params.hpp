@@ -6,6 +6,7 @@
 #include <array>
 #include <cstdint>
 #include <functional>
+#include <limits>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -237,31 +238,141 @@ struct GroupParams {
   double tie_decay = 0.0;    // (cal) yearly end of a keiretsu tie
 };
 
+// An admissible range; each end inclusive unless marked open. An infinite end is open (an
+// infinite value is rejected) unless the parameter means something by it (a budget of .inf).
+struct Bounds {
+  double lo, hi;
+  bool lo_open = false, hi_open = false;
+  bool contains(double x) const;
+  // "in [0, 1]", ">= 0", "> 0", "in (0, 1)", "finite" (integral: ends printed as integers).
+  std::string describe(bool integral = false) const;
+  // For messages: "a value in [0, 1]", "a finite value".
+  std::string expected(bool integral = false) const;
+};
+// Ranges used by many parameters.
+namespace bounds {
+inline constexpr double kInf = std::numeric_limits<double>::infinity();
+inline constexpr Bounds any{-kInf, kInf, true, true};
+inline constexpr Bounds share{0, 1};
+inline constexpr Bounds non_negative{0, kInf, false, true};
+inline constexpr Bounds positive{0, kInf, true, true};
+}  // namespace bounds
+
+// What the registry says of a parameter besides its location and range (ParamInfo below).
+struct ParamDoc {
+  std::string_view unit, meaning, source = "spec";
+  bool calibrated = false;
+};
+
+// A lever declares its own parameters beside its fields: declare(add) calls add(field, member
+// pointer, bounds, doc) once per parameter, which param_registry() files under the key
+// levers.<name>.<field> (<name> from Levers::each) in the docs/model.md table `docs_table`.
 struct LoansLever {
   double cap = 0.0;           // policy loan ceiling, multiple of F
   double rate_subsidy = 0.0;  // share of F covered by the interest subsidy
   bool sme_only = true;
   double budget_per_year = 1e300;  // subsidy budget (million yen); default unlimited
   bool active() const { return cap > 0.0 || rate_subsidy > 0.0; }
+  static constexpr std::string_view docs_table = "decisions";
+  template <class Add>
+  static void declare(Add&& add) {
+    using L = LoansLever;
+    add("cap", &L::cap, bounds::non_negative,
+        {"multiple of F", "policy loan ceiling; lever off when cap and rate_subsidy are 0",
+         "spec lever"});
+    add("rate_subsidy", &L::rate_subsidy, bounds::share,
+        {"share of F", "entry cost paid by the interest subsidy", "spec lever"});
+    add("sme_only", &L::sme_only, bounds::share, {"", "only SMEs are eligible", "spec lever"});
+    add("budget_per_year", &L::budget_per_year, Bounds{0, bounds::kInf},
+        {"million yen", "subsidy budget per year; .inf: no limit", "spec lever"});
+  }
 };
 struct JetroLever {
   double outreach = 0.0, matchmaking_rate = 0.0, info_gain = 0.0, cost_per_firm = 0.0;
   bool active() const { return outreach > 0.0; }
+  static constexpr std::string_view docs_table = "opportunities";
+  template <class Add>
+  static void declare(Add&& add) {
+    using J = JetroLever;
+    add("outreach", &J::outreach, bounds::share,
+        {"", "enrolment scale; lever off when 0", "spec lever"});
+    add("matchmaking_rate", &J::matchmaking_rate, bounds::share,
+        {"probability", "match per enrolment", "spec lever"});
+    add("info_gain", &J::info_gain, bounds::share,
+        {"", "information gain per enrolment", "spec lever"});
+    add("cost_per_firm", &J::cost_per_firm, bounds::non_negative,
+        {"million yen", "cost per enrolment-year", "spec lever"});
+  }
 };
 struct TrainingLever {
   double uptake = 0.0, gain = 0.0, cost_per_firm = 0.0;
   double staff_bonus = 0.5;  // the `training` term of the staff check (model choice)
   bool active() const { return uptake > 0.0; }
+  static constexpr std::string_view docs_table = "opportunities";
+  template <class Add>
+  static void declare(Add&& add) {
+    using T = TrainingLever;
+    add("uptake", &T::uptake, bounds::share,
+        {"1/year", "training probability of an untrained SME; lever off when 0", "spec lever"});
+    add("gain", &T::gain, bounds::share, {"", "language gain of training", "spec lever"});
+    add("cost_per_firm", &T::cost_per_firm, bounds::non_negative,
+        {"million yen", "cost per trained firm", "spec lever"});
+    add("staff_bonus", &T::staff_bonus, bounds::any,
+        {"", "the training term of the staff check", "choice"});
+  }
 };
 struct SuccessionLever {
   double extra_success = 0.0, cost_per_firm = 0.0;
   bool active() const { return extra_success > 0.0; }
+  static constexpr std::string_view docs_table = "managers";
+  template <class Add>
+  static void declare(Add&& add) {
+    using S = SuccessionLever;
+    add("extra_success", &S::extra_success, bounds::share,
+        {"probability", "added successor probability of SMEs; lever off when 0", "spec lever"});
+    add("cost_per_firm", &S::cost_per_firm, bounds::non_negative,
+        {"million yen", "cost per supported SME retirement", "choice"});
+  }
 };
+#ifdef SMESIM_EXAMPLE_LEVER
+// The example of docs/extending.md, built only into the test smesim_example_lever_tests (never
+// into smesim): export vouchers that a share of SMEs take up each year, each raising the firm's
+// information about one foreign market.
+struct ExportVoucherLever {
+  double uptake = 0.0, cost_per_firm = 1.0, info_gain = 0.2;
+  bool active() const { return uptake > 0.0; }
+  static constexpr std::string_view docs_table = "opportunities";
+  template <class Add>
+  static void declare(Add&& add) {
+    using V = ExportVoucherLever;
+    add("uptake", &V::uptake, bounds::share,
+        {"1/year", "voucher probability of an SME; lever off when 0", "example"});
+    add("cost_per_firm", &V::cost_per_firm, bounds::non_negative,
+        {"million yen", "cost per voucher", "example"});
+    add("info_gain", &V::info_gain, bounds::share,
+        {"", "information gain in the voucher's market", "example"});
+  }
+};
+#endif
 struct Levers {
   LoansLever loans;
   JetroLever jetro;
   TrainingLever language_training;
   SuccessionLever succession_support;
+#ifdef SMESIM_EXAMPLE_LEVER
+  ExportVoucherLever export_vouchers;
+#endif
+  // Every lever: f(name, member pointer), in the order of the resolved YAML.
+  template <class F>
+  static void each(F&& f) {
+    f("loans", &Levers::loans);
+    f("jetro", &Levers::jetro);
+    f("language_training", &Levers::language_training);
+    f("succession_support", &Levers::succession_support);
+#ifdef SMESIM_EXAMPLE_LEVER
+    f("export_vouchers", &Levers::export_vouchers);
+#endif
+  }
 };
 
 struct Paths {
@@ -338,18 +449,6 @@ struct Params {
 // parameter tables (param_table_markdown) all walk this one table.
 
 enum class ParamKind : std::uint8_t { real, integer, boolean };
-
-// An admissible range; each end inclusive unless marked open. An infinite end is open (an
-// infinite value is rejected) unless the parameter means something by it (a budget of .inf).
-struct Bounds {
-  double lo, hi;
-  bool lo_open = false, hi_open = false;
-  bool contains(double x) const;
-  // "in [0, 1]", ">= 0", "> 0", "in (0, 1)", "finite" (integral: ends printed as integers).
-  std::string describe(bool integral = false) const;
-  // For messages: "a value in [0, 1]", "a finite value".
-  std::string expected(bool integral = false) const;
-};
 
 struct ParamInfo {
   std::string key;  // dotted, e.g. relocation.phi, regions.china.c, levers.loans.rate_subsidy

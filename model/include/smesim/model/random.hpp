@@ -12,14 +12,17 @@
 #include <cmath>
 #include <cstdint>
 #include <cstdlib>
+#include <iterator>
 #include <limits>
+#include <string_view>
 
 namespace smesim::model {
 
 // What a stream is used for. Each event has its own purpose, so a parameter change that adds or
 // removes draws in one submodel leaves every other submodel's numbers where they were
-// (spec 9: smooth objective, common random numbers).
-enum class Purpose : std::uint8_t {
+// (spec 9: smooth objective, common random numbers). The enumerators below are frozen (their
+// numbers are in every result); a new event takes a purpose by name, purpose("vouchers").
+enum class Purpose : std::uint32_t {
   init_industry = 1,
   init_size,
   init_productivity,
@@ -64,6 +67,37 @@ enum class Purpose : std::uint8_t {
   survey_response,  // a firm's response in a year
 };
 
+// The names of the enumerators above, in order (purpose(name) of one is the enumerator).
+inline constexpr std::string_view kPurposeNames[] = {
+    "init_industry", "init_size",     "init_productivity",
+    "init_rd",       "init_manager",  "init_international",
+    "init_keiretsu", "init_peers",    "init_parent",
+    "environment",   "retirement",    "successor",
+    "relocation",    "shock",         "production",
+    "invitation",    "referral",      "search",
+    "jetro",         "training",      "decision",
+    "staff",         "loan_priority", "overseas",
+    "learning",      "accounting",    "groups",
+    "entry",         "entry_attach",  "entry_peers",
+    "init_tier2",    "init_shares",   "init_second",
+    "affiliate",     "brand",         "sales_shock",
+    "entry_count",   "entrant",       "rationalise",
+    "tie_decay",     "survey_frame",  "survey_response"};
+static_assert(std::size(kPurposeNames) == std::size_t(Purpose::survey_response));
+
+// The purpose of a stream, keyed by name. An enumerator's name gives the enumerator, so its
+// numbers never move; any other name gives a stable 18-bit number from its FNV-1a hash, at 64 or
+// above (above every enumerator), which the stream keeps in bits 6-17 beside its 6-bit purpose
+// field (Stream below). Two different new names collide with probability about 2^-18.
+constexpr Purpose purpose(std::string_view name) {
+  for (std::size_t k = 0; k < std::size(kPurposeNames); ++k)
+    if (kPurposeNames[k] == name) return Purpose(k + 1);
+  std::uint32_t h = 2166136261u;  // FNV-1a, 32 bits
+  for (char ch : name) h = (h ^ std::uint8_t(ch)) * 16777619u;
+  constexpr std::uint32_t kNamed = (1u << 18) - 64;  // values 64 .. 2^18 - 1
+  return Purpose(64 + h % kNamed);
+}
+
 // Identifies one run: the seed and the (point, replication) unit of a sweep.
 struct StreamKey {
   std::uint64_t seed = 0;
@@ -79,10 +113,11 @@ class Stream {
   static constexpr result_type max() { return std::numeric_limits<result_type>::max(); }
 
   // `subject` is a firm index (or another entity index); `year_offset` counts from the start year
-  // (initialization uses offset 0 with init_* purposes).
+  // (initialization uses offset 0 with init_* purposes). A purpose's bits 6-17 (zero for every
+  // enumerator) go to the top 12 bits of the replication word: replications stay below 2^20.
   Stream(const StreamKey& key, std::uint32_t subject, std::uint32_t year_offset, Purpose purpose)
       : key_{{static_cast<std::uint32_t>(key.seed), static_cast<std::uint32_t>(key.seed >> 32)}},
-        ctr_{{subject, key.replication, key.point,
+        ctr_{{subject, key.replication | (std::uint32_t(purpose) >> 6 & 0xFFFu) << 20, key.point,
               (year_offset & 0xFFu) << 24 | (std::uint32_t(purpose) & 0x3Fu) << 18}} {}
 
   Stream() = default;  // (to be assigned)

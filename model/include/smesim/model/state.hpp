@@ -50,7 +50,8 @@ struct Candidate {
 
 // Counts and spending of one year, summed over blocks of firms. Every field is declared once in
 // fields(), which add() and the checked build use (a static_assert in state.cpp makes sure no
-// field is missing from it); the aggregates that report them are declared in observation.cpp.
+// field is missing from it); the aggregates that report them are declared in observation.cpp,
+// or, for the counters of reported(), by that declaration alone.
 struct YearCounters {
   std::array<double, kSources> opportunities{};  // candidates by Source
   std::array<double, kOutcomes> decisions{};     // candidates by Outcome
@@ -61,6 +62,9 @@ struct YearCounters {
   double first_moves_pushed = 0, ties_ended = 0, rationalised = 0;
   double loans_granted = 0, jetro_enrolled = 0, trained = 0, successions_supported = 0;
   double spend_loans = 0, spend_jetro = 0, spend_training = 0, spend_succession = 0;
+#ifdef SMESIM_EXAMPLE_LEVER
+  double vouchers_granted = 0, spend_vouchers = 0;  // test-only example (docs/extending.md)
+#endif
 
   // The declaration of every field: f(name, unit, meaning, values, count) (arrays: count
   // elements, indexed by their enum).
@@ -94,6 +98,18 @@ struct YearCounters {
     f("spend_jetro", "million yen", "JETRO programme cost", &c.spend_jetro, 1);
     f("spend_training", "million yen", "language-training cost", &c.spend_training, 1);
     f("spend_succession", "million yen", "succession-support cost", &c.spend_succession, 1);
+    reported(c, f);
+  }
+  // The counters that are also aggregates of the results file, each declared once here:
+  // f(name, unit, meaning, value, 1) is a field of fields() (so add() and the checks know it) and
+  // the aggregate of that name, unit and meaning, appended after observation.cpp's declared ones
+  // in this order. A new lever's counters go here (docs/extending.md); scalars only.
+  template <class Self, class F>
+  static constexpr void reported([[maybe_unused]] Self& c, [[maybe_unused]] F&& f) {
+#ifdef SMESIM_EXAMPLE_LEVER
+    f("vouchers_granted", "firms", "SMEs given an export voucher", &c.vouchers_granted, 1);
+    f("policy_spend_vouchers", "million yen", "export vouchers", &c.spend_vouchers, 1);
+#endif
   }
   // The number of values fields() declares.
   static constexpr std::size_t field_values() {
